@@ -1,0 +1,48 @@
+# `make demo` and `make test` are all a fresh machine with python3 (3.11+) and make needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest
+# PostgreSQL for the second half of `make test`; REQUIRE_POSTGRES=1 turns "unreachable" into a failure.
+PG_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+REQUIRE_POSTGRES ?=
+
+.PHONY: demo test test-sqlite test-postgres clean
+
+$(VENV)/.installed: pyproject.toml example_project/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]" -r example_project/requirements.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	cd example_project && ../$(PY) manage.py migrate --no-input
+	cd example_project && ../$(PY) manage.py createcachetable
+	@echo
+	@echo "Example site: http://127.0.0.1:8000/   admin: http://127.0.0.1:8000/admin/"
+	@echo "Create an admin user with:  $(PY) example_project/manage.py createsuperuser"
+	@echo
+	cd example_project && ../$(PY) manage.py runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
+	@echo "==> SQLite, shipped email-based user model (plus packaging)"
+	$(PYTEST)
+	@echo "==> SQLite, username-based user model with the mixin"
+	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging"
+
+test-postgres: $(VENV)/.installed
+	@if $(PY) tests/postgres_reachable.py "$(PG_URL)"; then \
+		echo "==> PostgreSQL $(PG_URL), shipped email-based user model" && \
+		DATABASE_URL="$(PG_URL)" $(PYTEST) -m "not packaging" && \
+		echo "==> PostgreSQL $(PG_URL), username-based user model with the mixin" && \
+		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging"; \
+	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
+		echo "==> FAILED: PostgreSQL is required but $(PG_URL) is unreachable"; exit 1; \
+	else \
+		echo "==> SKIPPED the PostgreSQL run: $(PG_URL) is unreachable (set DATABASE_URL)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

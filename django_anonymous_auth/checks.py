@@ -1,0 +1,113 @@
+"""System checks: ``manage.py check`` reports a misconfigured project before a request does.
+
+Ids are stable and documented in the README:
+
+- ``E001`` the user model has no ``is_anonymous_user`` field
+- ``E002`` ``ANONYMOUS_AUTH`` has an unknown key, or is not a dict
+- ``E003`` a value of ``ANONYMOUS_AUTH`` has the wrong type
+- ``E004`` a dotted path of ``ANONYMOUS_AUTH`` does not import
+- ``E005`` ``EMAIL_DOMAIN_NAME`` is not a valid email domain
+- ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, HOOK_KEYS, TYPES
+from .hooks import is_valid_email_domain
+
+ID = "django_anonymous_auth.{}"
+
+
+@register(Tags.models)
+def check_user_model(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The user model must carry the anonymous-user flag."""
+    model = get_user_model()
+    try:
+        model._meta.get_field("is_anonymous_user")
+    except FieldDoesNotExist:
+        return [
+            Error(
+                f"{model._meta.label} has no is_anonymous_user field.",
+                hint=(
+                    "Use AUTH_USER_MODEL = 'django_anonymous_auth.User', or add "
+                    "django_anonymous_auth.models.AnonymousUserMixin to your user model "
+                    "and run makemigrations."
+                ),
+                obj=model,
+                id=ID.format("E001"),
+            )
+        ]
+    return []
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """``ANONYMOUS_AUTH`` must hold known keys with values of the right type."""
+    value = getattr(settings, "ANONYMOUS_AUTH", {})
+    if not isinstance(value, dict):
+        return [Error("ANONYMOUS_AUTH must be a dict.", id=ID.format("E002"))]
+    errors = []
+    for key in sorted(set(value) - set(DEFAULTS)):
+        errors.append(
+            Error(
+                f"ANONYMOUS_AUTH has an unknown key {key!r}.",
+                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                id=ID.format("E002"),
+            )
+        )
+    for key in sorted(set(value) & set(DEFAULTS)):
+        expected = TYPES[key]
+        if not isinstance(value[key], expected):
+            names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
+            errors.append(
+                Error(
+                    f"ANONYMOUS_AUTH[{key!r}] must be {names}, not {type(value[key]).__name__}.",
+                    id=ID.format("E003"),
+                )
+            )
+        elif key in HOOK_KEYS:
+            try:
+                import_string(value[key])
+            except ImportError as exc:
+                errors.append(
+                    Error(
+                        f"ANONYMOUS_AUTH[{key!r}] = {value[key]!r} does not import: {exc}",
+                        id=ID.format("E004"),
+                    )
+                )
+    domain = value.get("EMAIL_DOMAIN_NAME")
+    if isinstance(domain, str) and not is_valid_email_domain(domain):
+        errors.append(
+            Error(
+                f"ANONYMOUS_AUTH['EMAIL_DOMAIN_NAME'] = {domain!r} is not a valid email domain.",
+                hint="Use a domain name such as 'example.com', or None to derive it.",
+                id=ID.format("E005"),
+            )
+        )
+    return errors
+
+
+@register(Tags.security)
+def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Linked accounts' passwords should be hashed with Argon2."""
+    if not isinstance(get_hashers()[0], Argon2PasswordHasher):
+        return [
+            Warning(
+                "Argon2 is not the first entry of PASSWORD_HASHERS.",
+                hint=(
+                    "Put 'django.contrib.auth.hashers.Argon2PasswordHasher' first: "
+                    "argon2-cffi is installed with this app."
+                ),
+                id=ID.format("W001"),
+            )
+        ]
+    return []

@@ -1,0 +1,58 @@
+"""Default implementations of the dotted-path hooks in ``ANONYMOUS_AUTH``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest
+from django.http.request import split_domain_port
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext
+
+from .conf import app_settings
+
+#: Reserved by RFC 2606: mail to it can never be delivered to anyone.
+FALLBACK_EMAIL_DOMAIN = "anonymous.invalid"
+
+
+def is_valid_email_domain(domain: str) -> bool:
+    """Tell whether ``domain`` may stand after the ``@`` of an email address."""
+    try:
+        validate_email(f"temp@{domain}")
+    except ValidationError:
+        return False
+    # validate_email also takes address literals such as [127.0.0.1].
+    return not domain.startswith("[")
+
+
+def email_domain(request: HttpRequest) -> str:
+    """Return the domain of placeholder emails for this request."""
+    domain = app_settings.EMAIL_DOMAIN_NAME
+    if domain:
+        return domain
+    if apps.is_installed("django.contrib.sites"):
+        from django.contrib.sites.shortcuts import get_current_site
+
+        domain = get_current_site(request).domain
+    else:
+        domain = request.get_host()
+    domain = split_domain_port(domain)[0] or domain
+    return domain if is_valid_email_domain(domain) else FALLBACK_EMAIL_DOMAIN
+
+
+def generate_email(*, request: HttpRequest) -> str:
+    """Return ``temp-<32 random [a-z0-9]>@<domain>``."""
+    token = get_random_string(32, allowed_chars="abcdefghijklmnopqrstuvwxyz0123456789")
+    return f"temp-{token}@{email_domain(request)}"
+
+
+def generate_name(*, request: HttpRequest) -> str:
+    """Return the display name of a new anonymous user."""
+    return gettext("Anonymous")
+
+
+def on_link_account(*, anonymous_user: Any, user: Any, request: HttpRequest | None) -> None:
+    """Move nothing: projects set ``ON_LINK_ACCOUNT`` to move their own data."""

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import checks
+
+from django_anonymous_auth.checks import check_password_hasher, check_settings, check_user_model
+
+
+def ids(messages):
+    return [m.id for m in messages]
+
+
+def test_correct_project_passes_every_check():
+    # Under TEST_USER_MODEL=testapp.User this is also the "our model is swapped out"
+    # project: no clash of our User with the project's (reverse accessors, groups).
+    messages = checks.run_checks(include_deployment_checks=False)
+    assert [
+        m for m in messages if m.is_serious() or m.id.startswith("django_anonymous_auth.")
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"EMAIL_DOMAIN_NAME": "example.com", "SIGN_IN_RATE": None},
+        {"EXPIRE_AFTER": timedelta(days=7), "BLOCKED_USER_AGENTS": ["bot/"]},
+        {"ON_LINK_ACCOUNT": "django_anonymous_auth.hooks.on_link_account"},
+    ],
+)
+def test_valid_settings_are_silent(settings, value):
+    settings.ANONYMOUS_AUTH = value
+    assert check_settings() == []
+
+
+def test_user_model_without_the_flag_is_an_error(settings):
+    settings.AUTH_USER_MODEL = "auth.User"
+    assert ids(check_user_model()) == ["django_anonymous_auth.E001"]
+
+
+def test_user_model_with_the_flag_is_silent():
+    assert check_user_model() == []
+
+
+def test_settings_that_are_not_a_dict_are_an_error(settings):
+    settings.ANONYMOUS_AUTH = ["EXPIRE_AFTER"]
+    assert ids(check_settings()) == ["django_anonymous_auth.E002"]
+
+
+def test_unknown_key_is_an_error(settings):
+    settings.ANONYMOUS_AUTH = {"EXPIRES_AFTER": timedelta(days=1)}
+    messages = check_settings()
+    assert ids(messages) == ["django_anonymous_auth.E002"]
+    assert "'EXPIRES_AFTER'" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("EXPIRE_AFTER", 30),
+        ("SIGN_IN_RATE", 30),
+        ("RETURN_TOKEN", "yes"),
+        ("BLOCKED_USER_AGENTS", "bot"),
+        ("ON_LINK_ACCOUNT", lambda **kwargs: None),
+    ],
+)
+def test_wrong_type_is_an_error(settings, key, value):
+    settings.ANONYMOUS_AUTH = {key: value}
+    assert ids(check_settings()) == ["django_anonymous_auth.E003"]
+
+
+@pytest.mark.parametrize(
+    "key", ["GENERATE_EMAIL", "GENERATE_NAME", "ON_LINK_ACCOUNT", "USER_SERIALIZER"]
+)
+def test_dotted_path_that_does_not_import_is_an_error(settings, key):
+    settings.ANONYMOUS_AUTH = {key: "myproject.hooks.missing"}
+    assert ids(check_settings()) == ["django_anonymous_auth.E004"]
+
+
+@pytest.mark.parametrize("domain", ["127.0.0.1", "not a domain", "example..com", "[::1]"])
+def test_invalid_email_domain_is_an_error(settings, domain):
+    settings.ANONYMOUS_AUTH = {"EMAIL_DOMAIN_NAME": domain}
+    assert ids(check_settings()) == ["django_anonymous_auth.E005"]
+
+
+def test_argon2_not_first_is_a_warning(settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    assert ids(check_password_hasher()) == ["django_anonymous_auth.W001"]
+
+
+def test_argon2_first_is_silent(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert check_password_hasher() == []
