@@ -55,7 +55,12 @@ def create_anonymous_user(model: type[Any], *, email: str, name: str, using: str
     The password is unusable, so an anonymous user can never sign in with one.
     """
     fields = {f.name for f in model._meta.get_fields()}
-    values: dict[str, Any] = {model.get_email_field_name(): email, "is_anonymous_user": True}
+    values: dict[str, Any] = {
+        model.get_email_field_name(): email,
+        "is_anonymous_user": True,
+        # Set now, so the cleanup needs no date_joined and the first requests no UPDATE.
+        "last_seen": timezone.now(),
+    }
     values[model.USERNAME_FIELD] = email
     if "name" in fields:
         values["name"] = name

@@ -15,6 +15,7 @@ SECRET_KEY = "django-anonymous-auth-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 USE_TZ = True
+TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.urls"
 
 AUTH_USER_MODEL = os.environ.get("TEST_USER_MODEL", "django_anonymous_auth.User")

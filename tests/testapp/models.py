@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -25,3 +26,17 @@ class User(AnonymousUserMixin, AbstractUser):
                 Lower("email"), condition=~models.Q(email=""), name="testapp_user_email_ci_unique"
             ),
         ]
+
+
+class Note(models.Model):
+    """Data a guest creates; deleted with its owner."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    text = models.CharField(max_length=200)
+
+
+class Invoice(models.Model):
+    """Data that must never vanish with a user: it stops the user's deletion."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    number = models.CharField(max_length=20)

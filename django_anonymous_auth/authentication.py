@@ -1,0 +1,92 @@
+"""DRF authentication by Django session: a ``Bearer`` token or the session cookie.
+
+The token *is* the session key, so both ways share Django's session machinery:
+``login()``, ``logout()`` and a password change act on either the same way, and the
+session auth hash check of ``django.contrib.auth.get_user`` applies to tokens too.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+from django.utils.http import is_same_domain
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from .exceptions import CsrfFailed
+
+
+class BearerSessionAuthentication(authentication.BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <session key>``; no CSRF token needed.
+
+    The request then runs on that session, so signing out, linking and signing in
+    change the token's session exactly as they would change a cookie's.
+    """
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, str] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Malformed bearer token."))
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("Malformed bearer token.")) from None
+        django_request = request._request
+        django_request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        user = get_user(django_request)  # unknown or expired key: an empty session
+        if not user.is_authenticated:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        return user, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class CsrfSessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session-cookie authentication, failing with our ``CSRF_FAILED`` error."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise CsrfFailed() from exc
+
+
+def origin_is_trusted(request: HttpRequest) -> bool:
+    """Tell whether the request's ``Origin`` header, if any, is this site or trusted.
+
+    The same rule as Django's ``CsrfViewMiddleware``: the request's own scheme and
+    host, or an entry of ``CSRF_TRUSTED_ORIGINS`` (``https://*.example.com`` allowed).
+    It also guards requests that carry no session, which CSRF tokens cannot: a
+    foreign page must not sign a visitor in to an account of its choosing.
+    """
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    try:
+        own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+    except DisallowedHost:
+        own = None
+    trusted = settings.CSRF_TRUSTED_ORIGINS
+    if origin == own or origin in trusted:
+        return True
+    try:
+        parsed = urlsplit(origin)
+    except ValueError:
+        return False
+    return any(
+        is_same_domain(parsed.netloc, pattern.split("://", 1)[1][1:])
+        for pattern in trusted
+        if "://*." in pattern and pattern.split("://", 1)[0] == parsed.scheme
+    )

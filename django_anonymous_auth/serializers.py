@@ -1,0 +1,79 @@
+"""Input validation and the output shape of ``user``; nothing here writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.base_user import BaseUserManager
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+
+def uses_username(model: Any) -> bool:
+    """Tell whether ``model`` signs in with a username distinct from its email."""
+    return model.get_email_field_name() != model.USERNAME_FIELD
+
+
+class UserSerializer(serializers.Serializer):
+    """``{id, email, name, is_anonymous, created_at}``, plus ``username`` where it differs."""
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        data = {
+            "id": user.pk,
+            "email": getattr(user, user.get_email_field_name()),
+            "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
+            "is_anonymous": user.is_anonymous_user,
+            "created_at": serializers.DateTimeField().to_representation(
+                getattr(user, "date_joined", None)
+            ),
+        }
+        if uses_username(user.__class__):
+            data["username"] = user.get_username()
+        return data
+
+
+class EmailPasswordSerializer(serializers.Serializer):
+    """``{email, password}`` of sign-in; the email is normalised, the password untouched."""
+
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    def validate_email(self, value: str) -> str:
+        return BaseUserManager.normalize_email(value)
+
+
+class LinkAccountSerializer(EmailPasswordSerializer):
+    """``{email, password[, username]}`` of link-account, checked as the account will be.
+
+    ``username`` exists only for username-based user models and defaults to the email;
+    the password goes through ``AUTH_PASSWORD_VALIDATORS`` against the new identity.
+    """
+
+    username = serializers.CharField(required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if not uses_username(get_user_model()):
+            del fields["username"]
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        model = get_user_model()
+        if uses_username(model):
+            attrs["username"] = model.normalize_username(attrs.get("username", attrs["email"]))
+            try:
+                # The model field's own validators, max_length included.
+                model._meta.get_field(model.USERNAME_FIELD).run_validators(attrs["username"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"username": list(exc.messages)}) from exc
+        identity = {model.get_email_field_name(): attrs["email"]}
+        if uses_username(model):
+            identity[model.USERNAME_FIELD] = attrs["username"]
+        # An unsaved user with the new identity, for the similarity validator.
+        candidate = model(**identity)
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs

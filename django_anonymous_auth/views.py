@@ -1,0 +1,129 @@
+"""Thin DRF views: validate, call a service, respond.
+
+Every view fixes its own authentication, permissions, parsers, renderer, throttles
+and exception handler, so a project's global ``REST_FRAMEWORK`` settings change
+neither who may call them nor the shape of their errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .authentication import (
+    BearerSessionAuthentication,
+    CsrfSessionAuthentication,
+    origin_is_trusted,
+)
+from .conf import app_settings
+from .exceptions import CsrfFailed, exception_handler
+from .permissions import IsAnonymousUser
+from .serializers import EmailPasswordSerializer, LinkAccountSerializer
+from .throttling import AnonymousSignInRateThrottle
+
+
+def user_data(user: Any, request: Request) -> dict[str, Any]:
+    serializer_class = app_settings.import_hook("USER_SERIALIZER")
+    return serializer_class(user, context={"request": request}).data
+
+
+def signed_in(user: Any, request: Request) -> Response:
+    """The body of every successful sign-in: ``{token, user}``."""
+    data: dict[str, Any] = {"user": user_data(user, request)}
+    if app_settings.RETURN_TOKEN:
+        data = {"token": request.session.session_key, **data}
+    return Response(data)
+
+
+class AuthView(APIView):
+    """The policy shared by all endpoints of this app."""
+
+    authentication_classes = [BearerSessionAuthentication, CsrfSessionAuthentication]
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes: list[type] = []
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if not origin_is_trusted(request):
+            raise CsrfFailed()
+        super().initial(request, *args, **kwargs)
+
+
+class SignInAnonymousView(AuthView):
+    """``POST sign-in/anonymous``: the body is never read, whatever it is."""
+
+    throttle_classes = [AnonymousSignInRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        user = services.sign_in_anonymously(request=request)
+        return signed_in(user, request)
+
+
+class LinkAccountView(AuthView):
+    """``POST anonymous/link-account`` ``{email, password[, username]}``."""
+
+    permission_classes = [IsAnonymousUser]
+
+    def post(self, request: Request) -> Response:
+        serializer = LinkAccountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.link_account(request=request, **serializer.validated_data)
+        return signed_in(user, request)
+
+
+class SignInEmailView(AuthView):
+    """``POST sign-in/email`` ``{email, password}``."""
+
+    def post(self, request: Request) -> Response:
+        serializer = EmailPasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.sign_in_with_email(request=request, **serializer.validated_data)
+        return signed_in(user, request)
+
+
+class GetSessionView(AuthView):
+    """``GET get-session``: ``{session: {expires_at}, user}``, or ``null`` for nobody."""
+
+    def get(self, request: Request) -> Response | JsonResponse:
+        if not request.user.is_authenticated:
+            # DRF's JSONRenderer renders None as an empty body; clients expect `null`.
+            return JsonResponse(None, safe=False)
+        return Response(
+            {
+                "session": {"expires_at": request.session.get_expiry_date()},
+                "user": user_data(request.user, request),
+            }
+        )
+
+
+class SignOutView(AuthView):
+    """``POST sign-out``: the session ends server-side, cookie and token alike."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        logout(request)
+        return Response({"success": True})
+
+
+class DeleteAnonymousUserView(AuthView):
+    """``POST delete-anonymous-user``: the anonymous user and its session are gone."""
+
+    permission_classes = [IsAnonymousUser]
+
+    def post(self, request: Request) -> Response:
+        services.delete_anonymous_user(request=request)
+        return Response({"success": True})
