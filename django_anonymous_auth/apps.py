@@ -10,4 +10,9 @@ class AnonymousAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .middleware import merge_on_login
+
+        user_logged_in.connect(merge_on_login, dispatch_uid="django_anonymous_auth.merge")

@@ -21,6 +21,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from .exceptions import CsrfFailed
+from .middleware import remember_anonymous_user
 
 
 class BearerSessionAuthentication(authentication.BaseAuthentication):
@@ -47,6 +48,7 @@ class BearerSessionAuthentication(authentication.BaseAuthentication):
         user = get_user(django_request)  # unknown or expired key: an empty session
         if not user.is_authenticated:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        remember_anonymous_user(django_request, user)
         return user, key
 
     def authenticate_header(self, request: Request) -> str:

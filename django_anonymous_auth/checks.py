@@ -7,7 +7,10 @@ Ids are stable and documented in the README:
 - ``E003`` a value of ``ANONYMOUS_AUTH`` has the wrong type
 - ``E004`` a dotted path of ``ANONYMOUS_AUTH`` does not import
 - ``E005`` ``EMAIL_DOMAIN_NAME`` is not a valid email domain
+- ``E006`` ``AnonymousAuthMiddleware`` is missing or before ``AuthenticationMiddleware``
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
+- ``W002`` the sign-in throttle counts in a per-process cache while ``DEBUG`` is false
+- ``W003`` the session engine is not durable and revocable
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, HOOK_KEYS, TYPES
+from .conf import DEFAULTS, HOOK_KEYS, TYPES, app_settings
 from .hooks import is_valid_email_domain
 
 ID = "django_anonymous_auth.{}"
@@ -111,3 +114,78 @@ def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[Warnin
             )
         ]
     return []
+
+
+MIDDLEWARE = "django_anonymous_auth.middleware.AnonymousAuthMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+@register()
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The middleware must see ``request.user``, so it comes after Django's."""
+    middleware = list(settings.MIDDLEWARE)
+    if MIDDLEWARE in middleware and (
+        AUTH_MIDDLEWARE not in middleware
+        or middleware.index(MIDDLEWARE) > middleware.index(AUTH_MIDDLEWARE)
+    ):
+        return []
+    return [
+        Error(
+            f"{MIDDLEWARE} must be in MIDDLEWARE, after {AUTH_MIDDLEWARE}.",
+            hint=(
+                "Without it, a guest who signs in to an existing account loses their "
+                "data, and last_seen is never refreshed."
+            ),
+            id=ID.format("E006"),
+        )
+    ]
+
+
+#: Caches that every process of a deployment does not share.
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security)
+def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """The sign-in throttle only holds when all processes count in one cache."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND")
+    if settings.DEBUG or app_settings.SIGN_IN_RATE is None or backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Warning(
+            f"The anonymous sign-in throttle counts in {backend}, which each process "
+            "keeps for itself: every worker allows the full SIGN_IN_RATE.",
+            hint="Use a shared cache (Redis, Memcached or the database cache).",
+            id=ID.format("W002"),
+        )
+    ]
+
+
+#: Session engines that lose accounts or cannot revoke sessions.
+UNSAFE_SESSION_ENGINES = {
+    "django.contrib.sessions.backends.cache": (
+        "keeps sessions only in the cache: an eviction or restart signs every anonymous "
+        "user out for good, and their accounts are lost"
+    ),
+    "django.contrib.sessions.backends.signed_cookies": (
+        "cannot revoke a session: sign-out and link-account leave old cookies and tokens working"
+    ),
+}
+
+
+@register(Tags.security)
+def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """An anonymous user's session is its only credential: it must be durable and revocable."""
+    reason = UNSAFE_SESSION_ENGINES.get(settings.SESSION_ENGINE)
+    if reason is None:
+        return []
+    return [
+        Warning(
+            f"SESSION_ENGINE {settings.SESSION_ENGINE!r} {reason}.",
+            hint="Use 'django.contrib.sessions.backends.db' or '...backends.cached_db'.",
+            id=ID.format("W003"),
+        )
+    ]

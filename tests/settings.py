@@ -38,6 +38,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_anonymous_auth.middleware.AnonymousAuthMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 

@@ -5,16 +5,24 @@ from datetime import timedelta
 import pytest
 from django.core import checks
 
-from django_anonymous_auth.checks import check_password_hasher, check_settings, check_user_model
+from django_anonymous_auth.checks import (
+    check_middleware,
+    check_password_hasher,
+    check_session_engine,
+    check_settings,
+    check_throttle_cache,
+    check_user_model,
+)
 
 
 def ids(messages):
     return [m.id for m in messages]
 
 
-def test_correct_project_passes_every_check():
+def test_correct_project_passes_every_check(settings):
     # Under TEST_USER_MODEL=testapp.User this is also the "our model is swapped out"
     # project: no clash of our User with the project's (reverse accessors, groups).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
     messages = checks.run_checks(include_deployment_checks=False)
     assert [
         m for m in messages if m.is_serious() or m.id.startswith("django_anonymous_auth.")
@@ -96,3 +104,63 @@ def test_argon2_not_first_is_a_warning(settings):
 def test_argon2_first_is_silent(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     assert check_password_hasher() == []
+
+
+def test_missing_middleware_is_an_error(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "anonymous" not in m]
+    assert ids(check_middleware()) == ["django_anonymous_auth.E006"]
+
+
+def test_middleware_before_authentication_middleware_is_an_error(settings):
+    ours = "django_anonymous_auth.middleware.AnonymousAuthMiddleware"
+    settings.MIDDLEWARE = [ours, *(m for m in settings.MIDDLEWARE if m != ours)]
+    assert ids(check_middleware()) == ["django_anonymous_auth.E006"]
+
+
+def test_middleware_after_authentication_middleware_is_silent():
+    assert check_middleware() == []
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    ],
+)
+def test_per_process_throttle_cache_is_a_warning_in_production(settings, backend):
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": backend}}
+    assert ids(check_throttle_cache()) == ["django_anonymous_auth.W002"]
+
+
+def test_per_process_throttle_cache_is_silent_in_debug_or_without_throttle(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.DEBUG = True
+    assert check_throttle_cache() == []
+    settings.DEBUG = False
+    settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": None}
+    assert check_throttle_cache() == []
+
+
+def test_shared_throttle_cache_is_silent(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
+    assert check_throttle_cache() == []
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.cache", "django.contrib.sessions.backends.signed_cookies"],
+)
+def test_session_engine_that_loses_or_cannot_revoke_sessions_is_a_warning(settings, engine):
+    settings.SESSION_ENGINE = engine
+    assert ids(check_session_engine()) == ["django_anonymous_auth.W003"]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
+def test_durable_session_engine_is_silent(settings, engine):
+    settings.SESSION_ENGINE = engine
+    assert check_session_engine() == []
