@@ -24,8 +24,9 @@ def is_valid_email_domain(domain: str) -> bool:
         validate_email(f"temp@{domain}")
     except ValidationError:
         return False
-    # validate_email also takes address literals such as [127.0.0.1].
-    return not domain.startswith("[")
+    # validate_email also takes address literals ([127.0.0.1]) and "localhost", where
+    # mail could be delivered: a placeholder needs a dotted domain name.
+    return "." in domain and not domain.startswith("[")
 
 
 def email_domain(request: HttpRequest) -> str:

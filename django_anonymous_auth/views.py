@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import logout
 from django.http import JsonResponse
+from django.middleware.csrf import get_token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -98,6 +99,8 @@ class GetSessionView(AuthView):
     """``GET get-session``: ``{session: {expires_at}, user}``, or ``null`` for nobody."""
 
     def get(self, request: Request) -> Response | JsonResponse:
+        # A page's first call: make sure the CSRF cookie exists for the POSTs to come.
+        get_token(request._request)
         if not request.user.is_authenticated:
             # DRF's JSONRenderer renders None as an empty body; clients expect `null`.
             return JsonResponse(None, safe=False)

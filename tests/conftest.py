@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from django_anonymous_auth.models import create_anonymous_user
 
@@ -39,3 +44,93 @@ def anonymous_user(db: None, user_model: type[Any]) -> Any:
     return create_anonymous_user(
         user_model, email="temp-0123456789abcdefghijklmnopqrstuv@anonymous.invalid", name="Guest"
     )
+
+
+#: Global DRF settings that would break a naive app: our views must not care.
+HOSTILE_DRF_SETTINGS = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.FormParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.BrowsableAPIRenderer"],
+    "EXCEPTION_HANDLER": "tests.testapp.drf.hostile_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "1/day"},
+}
+
+
+@pytest.fixture(params=["default DRF settings", "hostile DRF settings"])
+def drf_settings(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Run a test under DRF's defaults and again under hostile global DRF settings."""
+    if request.param == "hostile DRF settings":
+        settings.REST_FRAMEWORK = HOSTILE_DRF_SETTINGS
+    return request.param
+
+
+@pytest.fixture
+def api_client(db: None, drf_settings: str) -> APIClient:
+    """A browser-like client: session cookie, and Django's CSRF checks enforced."""
+    cache.clear()
+    return APIClient(enforce_csrf_checks=True)
+
+
+def api(path: str) -> str:
+    return f"/api/auth/{path}"
+
+
+def csrf_headers(client: APIClient) -> dict[str, str]:
+    """The header a browser page sends, from the ``csrftoken`` cookie Django set.
+
+    Like a page, a client without the cookie yet asks get-session first, which sets it.
+    """
+    if "csrftoken" not in client.cookies:
+        client.get(api("get-session"))
+    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+def sign_in_anonymously(client: APIClient) -> dict[str, Any]:
+    """POST sign-in/anonymous and return the JSON body."""
+    response = client.post(api("sign-in/anonymous"), **csrf_headers(client))
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def bearer_client(token: str) -> APIClient:
+    """A mobile-app-like client: no cookies, the token in ``Authorization``."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def session_user(client: APIClient) -> Any:
+    """The JSON ``user`` of GET get-session, or None when nobody is signed in."""
+    response = client.get(api("get-session"))
+    if response.status_code == 401:
+        return None
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return body and body["user"]
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@pytest.fixture
+def count_statements():
+    """Count the SQL statements a block runs, leaving out transaction control.
+
+    SQLite logs BEGIN and COMMIT as queries and PostgreSQL does not; the budget is
+    about the work done, so both databases count the same.
+    """
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        with CaptureQueriesContext(connection) as context:
+            statements: list[str] = []
+            yield statements
+        statements.extend(
+            q["sql"]
+            for q in context.captured_queries
+            if not q["sql"].startswith(TRANSACTION_CONTROL)
+        )
+
+    return counting

@@ -7,3 +7,15 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 64
     parallelism = 1
+
+
+class WatchedArgon2PasswordHasher(FastArgon2PasswordHasher):
+    """Record, at each hash, whether a transaction (and so maybe a row lock) is open."""
+
+    encoded_in_transaction: list[bool] = []
+
+    def encode(self, password, salt):
+        from django.db import connection
+
+        self.encoded_in_transaction.append(connection.in_atomic_block)
+        return super().encode(password, salt)

@@ -87,7 +87,9 @@ def test_dotted_path_that_does_not_import_is_an_error(settings, key):
     assert ids(check_settings()) == ["django_anonymous_auth.E004"]
 
 
-@pytest.mark.parametrize("domain", ["127.0.0.1", "not a domain", "example..com", "[::1]"])
+@pytest.mark.parametrize(
+    "domain", ["127.0.0.1", "not a domain", "example..com", "[::1]", "localhost"]
+)
 def test_invalid_email_domain_is_an_error(settings, domain):
     settings.ANONYMOUS_AUTH = {"EMAIL_DOMAIN_NAME": domain}
     assert ids(check_settings()) == ["django_anonymous_auth.E005"]

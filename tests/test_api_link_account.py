@@ -1,0 +1,339 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection
+from django.db.models.signals import pre_save
+from rest_framework.test import APIClient
+
+from django_anonymous_auth.signals import anonymous_user_linked
+
+from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .hashers import WatchedArgon2PasswordHasher
+
+pytestmark = pytest.mark.django_db
+
+LINK = api("anonymous/link-account")
+
+
+def link(client: APIClient, **body):
+    return client.post(LINK, body, format="json", **csrf_headers(client))
+
+
+@pytest.fixture
+def guest(api_client):
+    """A browser signed in anonymously: (client, sign-in body)."""
+    return api_client, sign_in_anonymously(api_client)
+
+
+def test_link_keeps_the_id_and_makes_a_normal_account(guest, user_model):
+    client, signed_in = guest
+
+    response = link(client, email="Ada@Example.COM", password=PASSWORD)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["user"]["id"] == signed_in["user"]["id"]
+    assert body["user"]["is_anonymous"] is False
+    assert body["user"]["email"] == "Ada@example.com"  # domain normalised
+    user = user_model.objects.get()
+    assert user.pk == signed_in["user"]["id"]
+    assert user.is_anonymous_user is False
+    assert user.check_password(PASSWORD)
+    assert user.password.startswith("argon2")  # the project's first hasher
+
+
+def test_link_rotates_the_session_and_keeps_it_valid(guest):
+    client, signed_in = guest
+
+    body = link(client, email="ada@example.com", password=PASSWORD).json()
+
+    assert body["token"] != signed_in["token"]
+    assert client.cookies["sessionid"].value == body["token"]
+    assert session_user(client)["is_anonymous"] is False
+    assert session_user(bearer_client(body["token"]))["id"] == signed_in["user"]["id"]
+
+
+def test_link_ends_every_other_session_and_token(guest, user_model):
+    client, signed_in = guest
+    other_browser = APIClient()
+    other_browser.force_login(user_model.objects.get())
+    assert session_user(other_browser) is not None
+
+    link(client, email="ada@example.com", password=PASSWORD)
+
+    assert session_user(other_browser) is None
+    old_token = bearer_client(signed_in["token"]).get(api("get-session"))
+    assert old_token.status_code == 401
+    assert old_token.json()["code"] == "UNAUTHORIZED"
+
+
+def test_link_by_bearer_token_needs_no_csrf_and_returns_a_working_token(api_client):
+    token = sign_in_anonymously(APIClient())["token"]
+
+    response = bearer_client(token).post(
+        LINK, {"email": "ada@example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+    new_token = response.json()["token"]
+    assert session_user(bearer_client(new_token))["is_anonymous"] is False
+    assert bearer_client(token).get(api("get-session")).status_code == 401
+
+
+def test_linked_account_signs_in_with_its_password(guest):
+    client, signed_in = guest
+    link(client, email="ada@example.com", password=PASSWORD)
+
+    response = APIClient().post(
+        api("sign-in/email"), {"email": "ADA@example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == signed_in["user"]["id"]
+
+
+def test_nobody_signed_in_is_unauthorized(api_client, user_model):
+    response = link(api_client, email="ada@example.com", password=PASSWORD)
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_linked_user_is_forbidden(api_client, linked_user):
+    api_client.force_login(linked_user)
+    response = link(api_client, email="new@example.com", password=PASSWORD)
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "USER_IS_NOT_ANONYMOUS",
+        "message": "Only an anonymous user can do this.",
+    }
+
+
+@pytest.mark.parametrize("taken", ["ada@example.com", "ADA@EXAMPLE.COM", "Ada@example.com"])
+def test_email_of_another_account_is_refused_and_changes_nothing(
+    guest, make_user, user_model, taken
+):
+    client, signed_in = guest
+    make_user("Ada@Example.com")
+
+    response = link(client, email=taken, password=PASSWORD)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "USER_ALREADY_EXISTS"
+    assert user_model.objects.get(pk=signed_in["user"]["id"]).is_anonymous_user is True
+    assert session_user(client)["id"] == signed_in["user"]["id"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"password": PASSWORD}, "email"),
+        ({"email": "ada@example.com"}, "password"),
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "ada@example.com", "password": "short"}, "password"),
+        ({"email": "ada@example.com", "password": "password123"}, "password"),
+    ],
+)
+def test_invalid_input_is_a_validation_error_and_changes_nothing(guest, user_model, body, field):
+    client, signed_in = guest
+
+    response = link(client, **body)
+
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "VALIDATION_ERROR"
+    assert data["message"]
+    assert list(data["errors"]) == [field]
+    assert all(isinstance(m, str) and m for m in data["errors"][field])
+    assert user_model.objects.get().is_anonymous_user is True
+    assert session_user(client)["id"] == signed_in["user"]["id"]
+
+
+def test_weak_password_reports_the_validators_messages(guest):
+    client, _ = guest
+    response = link(client, email="ada@example.com", password="password")
+    assert "This password is too common." in response.json()["errors"]["password"]
+
+
+def test_password_similar_to_the_new_email_is_refused(guest, settings):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"}
+    ]
+    client, _ = guest
+    response = link(client, email="gwendolyn.brooks@example.com", password="gwendolynbrooks")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["password"]
+
+
+def test_body_that_is_not_json_is_a_validation_error(guest, user_model):
+    client, _ = guest
+    response = client.post(
+        LINK, "{not json", content_type="application/json", **csrf_headers(client)
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert user_model.objects.get().is_anonymous_user is True
+
+
+def test_form_body_is_an_unsupported_media_type(guest):
+    client, _ = guest
+    response = client.post(
+        LINK, {"email": "ada@example.com", "password": PASSWORD}, **csrf_headers(client)
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_database_failure_half_way_leaves_the_guest_as_it_was(guest, user_model):
+    client, signed_in = guest
+
+    def fail(sender, instance, **kwargs):
+        if not instance.is_anonymous_user:
+            raise DatabaseError("disk full")
+
+    pre_save.connect(fail, sender=user_model)
+    client.raise_request_exception = False
+    try:
+        response = link(client, email="ada@example.com", password=PASSWORD)
+    finally:
+        pre_save.disconnect(fail, sender=user_model)
+
+    assert response.status_code == 500
+    user = user_model.objects.get()
+    assert user.is_anonymous_user is True
+    assert user.has_usable_password() is False
+    assert session_user(client)["id"] == signed_in["user"]["id"]
+    assert session_user(bearer_client(signed_in["token"]))["id"] == signed_in["user"]["id"]
+
+
+def test_linked_signal_fires_once(guest, user_model, django_capture_on_commit_callbacks):
+    client, signed_in = guest
+    received = []
+
+    def receiver(sender, user, request, **kwargs):
+        received.append((sender, user.pk, user.is_anonymous_user))
+
+    anonymous_user_linked.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            link(client, email="ada@example.com", password=PASSWORD)
+    finally:
+        anonymous_user_linked.disconnect(receiver)
+    assert received == [(user_model, signed_in["user"]["id"], False)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_password_is_hashed_outside_any_transaction(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.WatchedArgon2PasswordHasher"]
+    WatchedArgon2PasswordHasher.encoded_in_transaction.clear()
+    client = APIClient()
+    sign_in_anonymously(client)
+
+    assert link(client, email="ada@example.com", password=PASSWORD).status_code == 200
+
+    assert WatchedArgon2PasswordHasher.encoded_in_transaction == [False]
+
+
+class TestUsernameBasedModel:
+    @pytest.fixture(autouse=True)
+    def username_model_only(self, user_model):
+        if user_model.USERNAME_FIELD == "email":
+            pytest.skip("the shipped model has no username")
+
+    def test_username_defaults_to_the_email(self, guest, user_model):
+        client, _ = guest
+        body = link(client, email="ada@example.com", password=PASSWORD).json()
+        assert body["user"]["username"] == "ada@example.com"
+        assert user_model.objects.get().username == "ada@example.com"
+
+    def test_username_is_accepted(self, guest, user_model):
+        client, _ = guest
+        body = link(client, email="ada@example.com", password=PASSWORD, username="ada").json()
+        assert body["user"]["username"] == "ada"
+        assert user_model.objects.get().username == "ada"
+
+    def test_invalid_username_is_a_validation_error(self, guest, user_model):
+        client, _ = guest
+        response = link(client, email="ada@example.com", password=PASSWORD, username="a d a!")
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["username"]
+        assert user_model.objects.get().is_anonymous_user is True
+
+    def test_taken_username_is_refused(self, guest, make_user, user_model):
+        client, _ = guest
+        make_user("someone@example.com", username="ada")
+        response = link(client, email="ada@example.com", password=PASSWORD, username="ada")
+        assert response.status_code == 422
+        assert response.json()["code"] == "USER_ALREADY_EXISTS"
+        assert user_model.objects.filter(is_anonymous_user=True).count() == 1
+
+
+def run_at_once(requests):
+    """Run the callables in threads released together; return their results in order."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(index, request):
+        try:
+            barrier.wait()
+            results[index] = request()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestConcurrency:
+    @pytest.fixture(autouse=True)
+    def postgres_only(self):
+        if connection.vendor != "postgresql":
+            pytest.skip("real row locks and concurrent transactions need PostgreSQL")
+
+    def test_twenty_guests_linking_one_email_give_one_200_and_nineteen_422(self):
+        tokens = [sign_in_anonymously(APIClient())["token"] for _ in range(20)]
+
+        def linker(token):
+            return lambda: bearer_client(token).post(
+                LINK, {"email": "Same@Example.com", "password": PASSWORD}, format="json"
+            )
+
+        responses = run_at_once([linker(token) for token in tokens])
+
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] + [422] * 19
+        assert {r.json()["code"] for r in responses if r.status_code == 422} == {
+            "USER_ALREADY_EXISTS"
+        }
+        users = get_user_model().objects
+        assert users.filter(email__iexact="same@example.com", is_anonymous_user=False).count() == 1
+        assert users.filter(is_anonymous_user=True).count() == 19
+
+    def test_one_guest_linking_twice_at_once_ends_with_one_consistent_account(self):
+        signed_in = sign_in_anonymously(APIClient())
+        emails = ["first@example.com", "second@example.com"]
+
+        def linker(email):
+            return lambda: bearer_client(signed_in["token"]).post(
+                LINK, {"email": email, "password": PASSWORD}, format="json"
+            )
+
+        responses = run_at_once([linker(email) for email in emails])
+
+        ok = [r for r in responses if r.status_code == 200]
+        assert len(ok) == 1
+        assert [r.status_code for r in responses if r.status_code != 200][0] in (401, 403)
+        user = get_user_model().objects.get()
+        assert user.pk == signed_in["user"]["id"]
+        assert user.is_anonymous_user is False
+        assert user.email == ok[0].json()["user"]["email"]
+        assert user.check_password(PASSWORD)
+        assert session_user(bearer_client(ok[0].json()["token"]))["email"] == user.email

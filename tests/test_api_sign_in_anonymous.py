@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from django_anonymous_auth.signals import anonymous_user_created
+
+from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+
+
+def test_creates_an_anonymous_user_and_a_session(api_client, user_model):
+    body = sign_in_anonymously(api_client)
+
+    user = user_model.objects.get()
+    assert body["user"]["id"] == user.pk
+    assert body["user"]["is_anonymous"] is True
+    assert body["user"]["name"] == "Anonymous"
+    assert body["user"]["email"] == user.email
+    assert set(body["user"]) >= {"id", "email", "name", "is_anonymous", "created_at"}
+    assert user.is_anonymous_user is True
+    assert user.has_usable_password() is False
+    assert re.fullmatch(r"temp-[a-z0-9]{32}@example\.com", user.email)  # the current Site
+    assert body["token"] == api_client.cookies["sessionid"].value
+    assert session_user(api_client)["id"] == user.pk
+
+
+def test_token_works_as_bearer(api_client):
+    body = sign_in_anonymously(api_client)
+    assert session_user(bearer_client(body["token"]))["id"] == body["user"]["id"]
+
+
+def test_username_based_model_reports_the_username(api_client, user_model):
+    body = sign_in_anonymously(api_client)
+    if user_model.USERNAME_FIELD == "email":
+        assert "username" not in body["user"]
+    else:
+        assert body["user"]["username"] == body["user"]["email"]
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (None, None),
+        ("", "application/json"),
+        ("{}", "application/json"),
+        ('{"email": "x@example.com"}', "application/json"),
+        ("{not json", "application/json"),
+        ("a=1&b=2", "application/x-www-form-urlencoded"),
+        ("\x00\xff binary", "application/octet-stream"),
+        ("hello", "text/plain"),
+        ("<x/>", "application/xml"),
+    ],
+)
+def test_body_is_ignored_whatever_it_is(api_client, user_model, body, content_type):
+    kwargs = {} if body is None else {"data": body, "content_type": content_type}
+    response = api_client.post(api("sign-in/anonymous"), **kwargs)
+    assert response.status_code == 200, response.content
+    assert user_model.objects.get().is_anonymous_user
+
+
+def test_anonymous_user_cannot_sign_in_anonymously_again(api_client, user_model):
+    first = sign_in_anonymously(api_client)
+
+    response = api_client.post(api("sign-in/anonymous"), **csrf_headers(api_client))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY",
+        "message": "Anonymous users cannot sign in again anonymously.",
+    }
+    assert user_model.objects.count() == 1
+    assert session_user(api_client)["id"] == first["user"]["id"]
+
+
+def test_linked_user_is_signed_out_and_gets_a_new_anonymous_session(
+    api_client, linked_user, user_model
+):
+    api_client.force_login(linked_user)
+    old_session = api_client.cookies["sessionid"].value
+
+    body = sign_in_anonymously(api_client)
+
+    assert body["user"]["is_anonymous"] is True
+    assert body["user"]["id"] != linked_user.pk
+    assert session_user(api_client)["id"] == body["user"]["id"]
+    assert not Session.objects.filter(session_key=old_session).exists()
+    assert user_model.objects.filter(pk=linked_user.pk).exists()
+
+
+def test_email_domain_setting_is_used(api_client, settings, user_model):
+    settings.ANONYMOUS_AUTH = {"EMAIL_DOMAIN_NAME": "guests.example.net"}
+    sign_in_anonymously(api_client)
+    assert user_model.objects.get().email.endswith("@guests.example.net")
+
+
+WITHOUT_SITES = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "rest_framework",
+    "django_anonymous_auth",
+    "tests.testapp",
+]
+
+
+@pytest.mark.parametrize(
+    "host, domain",
+    [
+        ("shop.example.org:8443", "shop.example.org"),
+        ("Shop.Example.ORG", "shop.example.org"),
+        ("127.0.0.1:8000", "anonymous.invalid"),
+        ("localhost", "anonymous.invalid"),
+    ],
+)
+def test_without_sites_the_request_host_without_port_is_the_domain(db, user_model, host, domain):
+    with override_settings(INSTALLED_APPS=WITHOUT_SITES, ALLOWED_HOSTS=["*"]):
+        response = APIClient().post(api("sign-in/anonymous"), HTTP_HOST=host)
+    assert response.status_code == 200
+    assert user_model.objects.get().email.endswith(f"@{domain}")
+
+
+def test_name_and_email_hooks_are_used(api_client, settings, user_model):
+    settings.ANONYMOUS_AUTH = {
+        "GENERATE_NAME": "tests.testapp.hooks.generate_name",
+        "GENERATE_EMAIL": "tests.testapp.hooks.generate_email",
+    }
+    body = sign_in_anonymously(api_client)
+    assert body["user"]["name"] == "Guest from the tests"
+    assert user_model.objects.get().email == "Guest.Fixed@Example.org"
+
+
+def test_invalid_generated_email_is_a_500_and_creates_nothing(api_client, settings, user_model):
+    settings.ANONYMOUS_AUTH = {"GENERATE_EMAIL": "tests.testapp.hooks.generate_invalid_email"}
+    response = api_client.post(api("sign-in/anonymous"))
+    assert response.status_code == 500
+    assert response.json()["code"] == "INVALID_EMAIL_FORMAT"
+    assert user_model.objects.count() == 0
+    assert "sessionid" not in api_client.cookies
+
+
+def test_colliding_generated_email_is_a_500_and_creates_nothing(api_client, settings, user_model):
+    settings.ANONYMOUS_AUTH = {"GENERATE_EMAIL": "tests.testapp.hooks.generate_email"}
+    sign_in_anonymously(api_client)
+
+    response = APIClient().post(api("sign-in/anonymous"))
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "FAILED_TO_CREATE_USER"
+    assert user_model.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+        "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2)",
+        "facebookexternalhit/1.1",
+        "Some-Unknown-Crawler/0.1",
+    ],
+)
+def test_crawlers_are_refused_and_create_nothing(api_client, user_model, agent):
+    response = api_client.post(api("sign-in/anonymous"), HTTP_USER_AGENT=agent)
+    assert response.status_code == 403
+    assert response.json()["code"] == "USER_AGENT_BLOCKED"
+    assert user_model.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        BROWSER,
+        "Mozilla/5.0 (Linux; Android 9; CUBOT_X19) AppleWebKit/537.36 Chrome/120 Mobile",
+        "okhttp/4.12.0",
+        "curl/8.5.0",
+        "MyApp/3.1 CFNetwork/1410 Darwin/22.6.0",
+    ],
+)
+def test_browsers_and_app_clients_are_not_refused(api_client, agent):
+    response = api_client.post(api("sign-in/anonymous"), HTTP_USER_AGENT=agent)
+    assert response.status_code == 200
+
+
+def test_blocked_user_agents_can_be_replaced(api_client, settings):
+    settings.ANONYMOUS_AUTH = {"BLOCKED_USER_AGENTS": ["curl/"]}
+    assert api_client.post(api("sign-in/anonymous"), HTTP_USER_AGENT="curl/8.5").status_code == 403
+    response = APIClient().post(api("sign-in/anonymous"), HTTP_USER_AGENT="Googlebot/2.1")
+    assert response.status_code == 200
+
+
+def test_return_token_false_leaves_the_token_out(api_client, settings):
+    settings.ANONYMOUS_AUTH = {"RETURN_TOKEN": False}
+    body = sign_in_anonymously(api_client)
+    assert "token" not in body
+    assert session_user(api_client)["id"] == body["user"]["id"]
+
+
+def test_created_signal_fires_once_with_the_user(
+    api_client, user_model, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def receiver(sender, user, request, **kwargs):
+        received.append((sender, user.pk))
+
+    anonymous_user_created.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            body = sign_in_anonymously(api_client)
+    finally:
+        anonymous_user_created.disconnect(receiver)
+    assert received == [(user_model, body["user"]["id"])]
+
+
+class TestThrottle:
+    def test_31st_sign_in_from_one_ip_within_an_hour_is_refused(self, api_client, user_model):
+        for _ in range(30):
+            assert APIClient().post(api("sign-in/anonymous")).status_code == 200
+
+        response = APIClient().post(api("sign-in/anonymous"))
+
+        assert response.status_code == 429
+        assert response.json()["code"] == "TOO_MANY_REQUESTS"
+        assert 3500 < int(response["Retry-After"]) <= 3600
+        assert user_model.objects.count() == 30
+
+    def test_other_ips_are_counted_apart(self, api_client, settings):
+        settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": "1/minute"}
+        assert APIClient().post(api("sign-in/anonymous")).status_code == 200
+        assert APIClient().post(api("sign-in/anonymous")).status_code == 429
+        response = APIClient().post(api("sign-in/anonymous"), REMOTE_ADDR="10.1.2.3")
+        assert response.status_code == 200
+
+    def test_client_ip_follows_drf_num_proxies(self, api_client, settings):
+        settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": "1/minute"}
+        settings.REST_FRAMEWORK = {"NUM_PROXIES": 1}
+        ip = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+        assert APIClient().post(api("sign-in/anonymous"), **ip).status_code == 200
+        assert APIClient().post(api("sign-in/anonymous"), **ip).status_code == 429
+        other = {"HTTP_X_FORWARDED_FOR": "203.0.113.8"}
+        assert APIClient().post(api("sign-in/anonymous"), **other).status_code == 200
+
+    def test_none_turns_the_throttle_off(self, api_client, settings):
+        settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": None}
+        for _ in range(35):
+            assert APIClient().post(api("sign-in/anonymous")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_query_budget(count_statements):
+    # Sites' domain is cached after its first read; count the steady state.
+    APIClient().post(api("sign-in/anonymous"))
+    with count_statements() as statements:
+        response = APIClient().post(api("sign-in/anonymous"))
+    assert response.status_code == 200
+    # 5, all of them Django's own minimum for a new user on a new database session:
+    # INSERT the user; login() SELECTs that the new session key is free and INSERTs
+    # the session row, user_logged_in UPDATEs last_login; SessionMiddleware UPDATEs
+    # the session as the response goes out.
+    assert len(statements) == 5, statements
