@@ -330,7 +330,8 @@ class TestConcurrency:
 
         ok = [r for r in responses if r.status_code == 200]
         assert len(ok) == 1
-        assert [r.status_code for r in responses if r.status_code != 200][0] in (401, 403)
+        (refused,) = (r for r in responses if r.status_code != 200)
+        assert refused.status_code in (401, 403)
         user = get_user_model().objects.get()
         assert user.pk == signed_in["user"]["id"]
         assert user.is_anonymous_user is False

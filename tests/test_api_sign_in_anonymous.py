@@ -13,7 +13,10 @@ from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_an
 
 pytestmark = pytest.mark.django_db
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0 Safari/537.36"
+)
 
 
 def test_creates_an_anonymous_user_and_a_session(api_client, user_model):

@@ -34,9 +34,15 @@ class Note(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     text = models.CharField(max_length=200)
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class Invoice(models.Model):
     """Data that must never vanish with a user: it stops the user's deletion."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     number = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return self.number
