@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -60,6 +61,10 @@ class AuthView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not origin_is_trusted(request):
             raise CsrfFailed()
+        # DRF checks permissions before the method; a method no caller may use is a
+        # 405 for everyone, not a 401 for some.
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
 
 

@@ -19,3 +19,17 @@ class WatchedArgon2PasswordHasher(FastArgon2PasswordHasher):
 
         self.encoded_in_transaction.append(connection.in_atomic_block)
         return super().encode(password, salt)
+
+
+class CountingArgon2PasswordHasher(FastArgon2PasswordHasher):
+    """Count the hashes computed (to store or to verify): unknown emails cost one too."""
+
+    hashes = 0
+
+    def encode(self, password, salt):
+        type(self).hashes += 1
+        return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        type(self).hashes += 1
+        return super().verify(password, encoded)
