@@ -41,6 +41,10 @@ def user_data(user: Any, request: Request) -> dict[str, Any]:
 def signed_in(user: Any, request: Request) -> Response:
     """The body of every successful sign-in: ``{token, user}``."""
     data: dict[str, Any] = {"user": user_data(user, request)}
+    if request.session.session_key is None:
+        # login() after a flush (another user was signed in) leaves the new key to
+        # SessionMiddleware; the token must exist now.
+        request.session.save()
     if app_settings.RETURN_TOKEN:
         data = {"token": request.session.session_key, **data}
     return Response(data)

@@ -16,6 +16,12 @@ from django_anonymous_auth.models import create_anonymous_user
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def clear_cache() -> None:
+    """Start every test with an empty cache: the sign-in throttle counts in it."""
+    cache.clear()
+
+
 @pytest.fixture
 def user_model() -> type[Any]:
     return get_user_model()
@@ -69,7 +75,6 @@ def drf_settings(request: pytest.FixtureRequest, settings: Any) -> str:
 @pytest.fixture
 def api_client(db: None, drf_settings: str) -> APIClient:
     """A browser-like client: session cookie, and Django's CSRF checks enforced."""
-    cache.clear()
     return APIClient(enforce_csrf_checks=True)
 
 

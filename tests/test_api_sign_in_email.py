@@ -94,3 +94,5 @@ def test_signing_in_replaces_the_previous_session(api_client, linked_user, make_
 
     assert api_client.cookies["sessionid"].value != old_session
     assert session_user(api_client)["id"] == linked_user.pk
+    token = api_client.cookies["sessionid"].value
+    assert session_user(bearer_client(token))["id"] == linked_user.pk
