@@ -14,7 +14,7 @@ from rest_framework.response import Response
 class AnonymousAuthError(Exception):
     """An error with a stable ``code`` that API clients can branch on."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "BAD_REQUEST"
     message: Any = _("The request could not be processed.")
 
@@ -119,8 +119,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 )
                 return error_response(status_code, code, _("Invalid input."), errors=errors)
             response = error_response(status_code, code, exc.detail)
-            if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-                response["Retry-After"] = str(math.ceil(exc.wait))
+            wait = getattr(exc, "wait", None)  # set by Throttled
+            if wait is not None:
+                response["Retry-After"] = str(math.ceil(wait))
             if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
                 response["WWW-Authenticate"] = 'Bearer realm="api"'
             return response

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import serializers
 
 
@@ -19,14 +20,13 @@ class UserSerializer(serializers.Serializer):
     """``{id, email, name, is_anonymous, created_at}``, plus ``username`` where it differs."""
 
     def to_representation(self, user: Any) -> dict[str, Any]:
+        created_at = getattr(user, "date_joined", None)
         data = {
             "id": user.pk,
             "email": getattr(user, user.get_email_field_name()),
             "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
             "is_anonymous": user.is_anonymous_user,
-            "created_at": serializers.DateTimeField().to_representation(
-                getattr(user, "date_joined", None)
-            ),
+            "created_at": created_at and serializers.DateTimeField().to_representation(created_at),
         }
         if uses_username(user.__class__):
             data["username"] = user.get_username()
@@ -62,9 +62,11 @@ class LinkAccountSerializer(EmailPasswordSerializer):
         model = get_user_model()
         if uses_username(model):
             attrs["username"] = model.normalize_username(attrs.get("username", attrs["email"]))
+            field = model._meta.get_field(model.USERNAME_FIELD)
+            assert isinstance(field, models.Field)
             try:
                 # The model field's own validators, max_length included.
-                model._meta.get_field(model.USERNAME_FIELD).run_validators(attrs["username"])
+                field.run_validators(attrs["username"])
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"username": list(exc.messages)}) from exc
         identity = {model.get_email_field_name(): attrs["email"]}

@@ -67,8 +67,9 @@ class AuthView(APIView):
             raise CsrfFailed()
         # DRF checks permissions before the method; a method no caller may use is a
         # 405 for everyone, not a 401 for some.
-        if not hasattr(self, request.method.lower()):
-            raise MethodNotAllowed(request.method)
+        method = request.method or ""
+        if not hasattr(self, method.lower()):
+            raise MethodNotAllowed(method)
         super().initial(request, *args, **kwargs)
 
 
