@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,17 @@ class AnonymousUserQuerySet(models.QuerySet):
 
     def linked(self) -> AnonymousUserQuerySet:
         return self.filter(is_anonymous_user=False)
+
+    def expired(self, cutoff: datetime) -> AnonymousUserQuerySet:
+        """Anonymous users last seen before ``cutoff``, or never seen and joined before it.
+
+        A never-seen user of a model without ``date_joined`` has no known age and is
+        never expired.
+        """
+        seen_before = Q(last_seen__lt=cutoff)
+        if any(f.name == "date_joined" for f in self.model._meta.concrete_fields):
+            seen_before |= Q(last_seen__isnull=True, date_joined__lt=cutoff)
+        return self.anonymous().filter(seen_before)
 
 
 def create_anonymous_user(model: type[Any], *, email: str, name: str, using: str | None = None):

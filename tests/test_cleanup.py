@@ -1,0 +1,440 @@
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from django_anonymous_auth.models import create_anonymous_user
+from django_anonymous_auth.services import cleanup
+from django_anonymous_auth.services.cleanup import DeletionStats, delete_expired_anonymous_users
+
+from .conftest import api, session_user, sign_in_anonymously
+from .testapp.models import Invoice, Note
+
+pytestmark = pytest.mark.django_db
+
+THIRTY_DAYS = timedelta(days=30)
+
+
+@pytest.fixture
+def guest(db: None, user_model: type[Any]) -> Callable[..., Any]:
+    """Create an anonymous user last seen ``seen`` ago (None: never), joined ``joined`` ago."""
+    numbers = itertools.count()
+
+    def make(*, seen: timedelta | None = timedelta(0), joined: timedelta = timedelta(0)) -> Any:
+        email = f"temp-{next(numbers):032d}@anonymous.invalid"
+        user = create_anonymous_user(user_model, email=email, name="Guest")
+        now = timezone.now()
+        user.last_seen = None if seen is None else now - seen
+        user.date_joined = now - joined
+        user.save(update_fields=["last_seen", "date_joined"])
+        return user
+
+    return make
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+def existing(user_model: type[Any], *users: Any) -> set[Any]:
+    """The primary keys of ``users`` that are still in the database."""
+    return set(
+        user_model._default_manager.filter(pk__in=[u.pk for u in users]).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+class Recorder:
+    """A ``progress`` callback that keeps a copy of every report."""
+
+    def __init__(self) -> None:
+        self.reports: list[DeletionStats] = []
+
+    def __call__(self, stats: DeletionStats) -> None:
+        self.reports.append(DeletionStats(stats.deleted, stats.protected, stats.batches))
+
+
+# The selection ------------------------------------------------------------------------
+
+
+def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(guest, user_model):
+    old = [guest(seen=days(31), joined=days(90)) for _ in range(3)]
+    recent = guest(seen=days(29), joined=days(90))
+
+    deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS)
+
+    assert deleted == 3
+    assert existing(user_model, *old, recent) == {recent.pk}
+
+
+def test_a_never_seen_anonymous_user_expires_by_its_date_joined(guest, user_model):
+    old = guest(seen=None, joined=days(31))
+    new = guest(seen=None, joined=days(29))
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 1
+    assert existing(user_model, old, new) == {new.pk}
+
+
+def test_linked_users_are_never_deleted_however_long_unseen(make_user, user_model):
+    linked = make_user()
+    long_ago = timezone.now() - days(400)
+    user_model._default_manager.filter(pk=linked.pk).update(
+        last_seen=long_ago, date_joined=long_ago
+    )
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 0
+    assert existing(user_model, linked) == {linked.pk}
+
+
+def test_the_default_cutoff_is_expire_after(guest, user_model, settings):
+    settings.ANONYMOUS_AUTH = {"EXPIRE_AFTER": days(7)}
+    old, recent = guest(seen=days(8)), guest(seen=days(6))
+
+    assert delete_expired_anonymous_users() == 1
+    assert existing(user_model, old, recent) == {recent.pk}
+
+
+@pytest.mark.parametrize("older_than", [timedelta(0), -days(1)])
+def test_a_cutoff_that_is_not_in_the_past_is_refused(guest, user_model, older_than):
+    fresh = guest()
+    with pytest.raises(ValueError, match="positive"):
+        delete_expired_anonymous_users(older_than=older_than)
+    assert existing(user_model, fresh) == {fresh.pk}
+
+
+def test_dry_run_counts_and_deletes_nothing(guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(2)]
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS, dry_run=True) == 2
+    assert existing(user_model, *old) == {u.pk for u in old}
+
+
+# Batches ------------------------------------------------------------------------------
+
+
+def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(5)]
+    progress = Recorder()
+
+    deleted = delete_expired_anonymous_users(
+        older_than=THIRTY_DAYS, batch_size=2, progress=progress
+    )
+
+    assert deleted == 5
+    assert [(r.deleted, r.batches) for r in progress.reports] == [(2, 1), (4, 2), (5, 3)]
+    assert existing(user_model, *old) == set()
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model):
+    """Set-based: one statement per table per batch, never one per user."""
+
+    def statements_to_delete(count: int) -> int:
+        for _ in range(count):
+            Note.objects.create(owner=guest(seen=days(31)), text="a guest's note")
+        with CaptureQueriesContext(connection) as queries:
+            assert delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=count) == (
+                count
+            )
+        return len(queries)
+
+    assert statements_to_delete(2) == statements_to_delete(40)
+
+
+def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(guest, user_model):
+    old, recent = guest(seen=days(31)), guest()
+    Note.objects.create(owner=old, text="gone with its owner")
+    kept = Note.objects.create(owner=recent, text="stays")
+
+    delete_expired_anonymous_users(older_than=THIRTY_DAYS)
+
+    assert list(Note.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(guest, user_model, caplog):
+    old = [guest(seen=days(31)) for _ in range(5)]
+    invoice = Invoice.objects.create(owner=old[2], number="2026-001")
+    progress = Recorder()
+
+    with caplog.at_level(logging.WARNING, logger="django_anonymous_auth"):
+        deleted = delete_expired_anonymous_users(
+            older_than=THIRTY_DAYS, batch_size=5, progress=progress
+        )
+
+    assert deleted == 4
+    assert existing(user_model, *old) == {old[2].pk}
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+    assert progress.reports[-1].protected == 1
+    assert f"Kept anonymous user {old[2].pk}" in caplog.text
+
+
+def test_protected_users_never_stall_the_run(guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(12)]
+    protected = old[::2]
+    for number, user in enumerate(protected):
+        Invoice.objects.create(owner=user, number=str(number))
+    progress = Recorder()
+
+    deleted = delete_expired_anonymous_users(
+        older_than=THIRTY_DAYS, batch_size=3, progress=progress
+    )
+
+    assert deleted == 6
+    assert existing(user_model, *old) == {u.pk for u in protected}
+    assert progress.reports[-1].protected == 6
+    assert progress.reports[-1].batches == 4  # each user selected once, never again
+
+
+def test_a_user_linked_between_selection_and_deletion_is_kept(guest, user_model, monkeypatch):
+    """The delete statement re-checks the flag: what SKIP LOCKED guards against on PostgreSQL."""
+    old = [guest(seen=days(31)) for _ in range(3)]
+    select_batch = cleanup.select_batch
+
+    def select_then_link(*args: Any, **kwargs: Any) -> list[Any]:
+        pks = select_batch(*args, **kwargs)
+        user_model._default_manager.filter(pk=old[1].pk).update(is_anonymous_user=False)
+        return pks
+
+    monkeypatch.setattr(cleanup, "select_batch", select_then_link)
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 2
+    assert existing(user_model, *old) == {old[1].pk}
+
+
+def test_a_user_seen_again_between_selection_and_deletion_is_kept(guest, user_model, monkeypatch):
+    old = [guest(seen=days(31)) for _ in range(3)]
+    select_batch = cleanup.select_batch
+
+    def select_then_touch(*args: Any, **kwargs: Any) -> list[Any]:
+        pks = select_batch(*args, **kwargs)
+        user_model._default_manager.filter(pk=old[0].pk).update(last_seen=timezone.now())
+        return pks
+
+    monkeypatch.setattr(cleanup, "select_batch", select_then_touch)
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 2
+    assert existing(user_model, *old) == {old[0].pk}
+
+
+# Sessions -----------------------------------------------------------------------------
+
+
+def test_the_sessions_of_deleted_users_stop_working(user_model):
+    cache.clear()  # the sign-in throttle
+    expired_client, active_client = APIClient(), APIClient()
+    expired_id = sign_in_anonymously(expired_client)["user"]["id"]
+    active_id = sign_in_anonymously(active_client)["user"]["id"]
+    user_model._default_manager.filter(pk=expired_id).update(last_seen=timezone.now() - days(31))
+
+    assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 1
+
+    response = expired_client.get(api("get-session"))
+    assert response.status_code == 200
+    assert response.content == b"null"
+    assert session_user(active_client)["id"] == active_id
+
+
+# The command --------------------------------------------------------------------------
+
+
+def run(*args: str) -> tuple[str, str]:
+    """Run delete_anonymous_users; return (stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    call_command("delete_anonymous_users", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_command_deletes_and_reports_progress_on_stderr_and_the_count_on_stdout(guest, user_model):
+    old, recent = [guest(seen=days(31)) for _ in range(3)], guest(seen=days(1))
+
+    out, err = run("--older-than", "30d", "--batch-size", "2")
+
+    assert existing(user_model, *old, recent) == {recent.pk}
+    assert out == "Deleted 3 anonymous users not seen for 30 days.\n"
+    assert "Deleted 3 anonymous users in 2 batches" in err
+    assert "users/s" in err
+
+
+def test_command_at_verbosity_2_reports_every_batch(guest):
+    for _ in range(3):
+        guest(seen=days(31))
+
+    _, err = run("--older-than", "30d", "--batch-size", "1", "--verbosity", "2")
+
+    assert [line.split(",")[0] for line in err.splitlines()] == [
+        "Deleted 1 anonymous user in 1 batches",
+        "Deleted 2 anonymous users in 2 batches",
+        "Deleted 3 anonymous users in 3 batches",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("older_than", "deleted"), [("90m", True), ("12h", False), ("1d", False), ("100m", True)]
+)
+def test_command_older_than_takes_days_hours_or_minutes(guest, user_model, older_than, deleted):
+    seen_two_hours_ago = guest(seen=timedelta(hours=2))
+
+    run("--older-than", older_than)
+
+    assert bool(existing(user_model, seen_two_hours_ago)) is not deleted
+
+
+def test_command_defaults_to_expire_after(guest, user_model, settings):
+    settings.ANONYMOUS_AUTH = {"EXPIRE_AFTER": days(7)}
+    old, recent = guest(seen=days(8)), guest(seen=days(6))
+
+    out, _ = run()
+
+    assert existing(user_model, old, recent) == {recent.pk}
+    assert out == "Deleted 1 anonymous user not seen for 7 days.\n"
+
+
+def test_command_dry_run_counts_and_deletes_nothing(guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(2)]
+
+    out, _ = run("--older-than", "30d", "--dry-run")
+
+    assert out == "Would delete 2 anonymous users not seen for 30 days.\n"
+    assert existing(user_model, *old) == {u.pk for u in old}
+
+
+def test_command_reports_the_users_that_protected_data_kept(guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(3)]
+    Invoice.objects.create(owner=old[0], number="2026-001")
+
+    out, err = run("--older-than", "30d")
+
+    assert existing(user_model, *old) == {old[0].pk}
+    assert "Kept 1 anonymous user that protected data refers to." in err
+    assert out == "Deleted 2 anonymous users not seen for 30 days.\n"
+
+
+@pytest.mark.parametrize("value", ["30", "30x", "d", "0d", "-1d", "1.5d", "30 days", ""])
+def test_command_refuses_a_malformed_older_than(guest, user_model, value):
+    old = guest(seen=days(31))
+
+    with pytest.raises(CommandError, match=r"--older-than must be .* such as 30d, 12h or 90m"):
+        run(f"--older-than={value}")
+
+    assert existing(user_model, old) == {old.pk}
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten"])
+def test_command_refuses_a_batch_size_below_one(db, value):
+    with pytest.raises(CommandError, match="--batch-size"):
+        run(f"--batch-size={value}")
+
+
+# Concurrency on PostgreSQL --------------------------------------------------------------
+
+
+def link_in_place(user_model: type[Any], pk: Any, *, while_locked: Callable[[], None]) -> bool:
+    """Link a user as link-account does (row locked); False if it was deleted first."""
+    with transaction.atomic():
+        user = user_model._default_manager.select_for_update().filter(pk=pk).first()
+        if user is None:
+            return False
+        user.is_anonymous_user = False
+        user.save(update_fields=["is_anonymous_user"])
+        while_locked()
+    return True
+
+
+def in_thread(target: Callable[[], None], errors: list[BaseException]) -> threading.Thread:
+    """A thread that runs ``target``, records what it raises and closes its connection."""
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: real row locks and SKIP LOCKED")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_users_being_linked_are_skipped_not_waited_for_and_kept(postgres_only, guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(10)]
+    linking = old[::2]
+    all_locked = threading.Barrier(len(linking) + 1, timeout=10)
+    committed = threading.Event()
+    errors: list[BaseException] = []
+
+    def link(pk: Any) -> None:
+        def hold_the_lock() -> None:
+            all_locked.wait()
+            time.sleep(2)  # link-account is in progress while the cleanup runs
+
+        link_in_place(user_model, pk, while_locked=hold_the_lock)
+        committed.set()
+
+    threads = [in_thread(lambda pk=u.pk: link(pk), errors) for u in linking]
+    all_locked.wait()
+    deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=3)
+    finished_while_locked = not committed.is_set()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert finished_while_locked  # skipped the locked rows rather than waiting for them
+    assert deleted == len(old) - len(linking)
+    assert set(user_model._default_manager.values_list("pk", "is_anonymous_user")) == {
+        (u.pk, False) for u in linking
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_links_racing_a_cleanup_never_lose_a_linked_user(postgres_only, guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(150)]
+    targets = [u.pk for u in old[::2]]
+    random.Random(5).shuffle(targets)
+    linked: list[Any] = []
+    gone: list[Any] = []
+    start = threading.Barrier(4, timeout=10)
+    errors: list[BaseException] = []
+
+    def linker(pks: list[Any]) -> None:
+        start.wait()
+        for pk in pks:
+            done = link_in_place(user_model, pk, while_locked=lambda: time.sleep(0.002))
+            (linked if done else gone).append(pk)
+
+    threads = [in_thread(lambda part=targets[i::3]: linker(part), errors) for i in range(3)]
+    start.wait()
+    deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=5)
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(linked + gone) == sorted(targets)
+    assert deleted == len(old) - len(linked)
+    assert set(user_model._default_manager.values_list("pk", "is_anonymous_user")) == {
+        (pk, False) for pk in linked
+    }
