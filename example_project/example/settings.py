@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_anonymous_auth",
+    "notes",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +91,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-ANONYMOUS_AUTH: dict[str, object] = {}
+ANONYMOUS_AUTH: dict[str, object] = {
+    # A guest who signs in to an existing account brings their notes along.
+    "ON_LINK_ACCOUNT": "notes.hooks.move_notes",
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -98,4 +102,5 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+from notes.views import NoteListView
 
 urlpatterns = [
+    # The page's JavaScript sends the csrftoken cookie back as X-CSRFToken, so the
+    # page must set it even for a visitor who has never posted a form.
+    path("", ensure_csrf_cookie(TemplateView.as_view(template_name="index.html")), name="index"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_anonymous_auth.urls")),
+    path("api/notes/", NoteListView.as_view(), name="notes"),
 ]
