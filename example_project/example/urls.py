@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
-
 from notes.views import NoteListView
 
 urlpatterns = [
