@@ -6,8 +6,10 @@ PYTEST := $(PY) -m pytest
 # PostgreSQL for the second half of `make test`; REQUIRE_POSTGRES=1 turns "unreachable" into a failure.
 PG_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 REQUIRE_POSTGRES ?=
+# The browser step needs /usr/bin/chromium; REQUIRE_BROWSER=1 turns "skipped" into a failure.
+REQUIRE_BROWSER ?=
 
-.PHONY: demo test test-sqlite test-postgres clean
+.PHONY: demo test test-sqlite test-postgres test-browser clean
 
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,25 +26,30 @@ demo: $(VENV)/.installed
 	@echo
 	cd example_project && ../$(PY) manage.py runserver 127.0.0.1:8000
 
-test: test-sqlite test-postgres
+test: test-sqlite test-postgres test-browser
 
 test-sqlite: $(VENV)/.installed
 	@echo "==> SQLite, shipped email-based user model (plus packaging)"
-	$(PYTEST)
+	$(PYTEST) -m "not browser"
 	@echo "==> SQLite, username-based user model with the mixin"
-	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging"
+	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"
 
 test-postgres: $(VENV)/.installed
 	@if $(PY) tests/postgres_reachable.py "$(PG_URL)"; then \
 		echo "==> PostgreSQL $(PG_URL), shipped email-based user model" && \
-		DATABASE_URL="$(PG_URL)" $(PYTEST) -m "not packaging" && \
+		DATABASE_URL="$(PG_URL)" $(PYTEST) -m "not packaging and not browser" && \
 		echo "==> PostgreSQL $(PG_URL), username-based user model with the mixin" && \
-		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging"; \
+		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"; \
 	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
 		echo "==> FAILED: PostgreSQL is required but $(PG_URL) is unreachable"; exit 1; \
 	else \
 		echo "==> SKIPPED the PostgreSQL run: $(PG_URL) is unreachable (set DATABASE_URL)"; \
 	fi
+
+# Once, not per database: it serves the real example project on its own SQLite file.
+test-browser: $(VENV)/.installed
+	@echo "==> Browser test of the example page (headless Chromium)"
+	REQUIRE_BROWSER="$(REQUIRE_BROWSER)" $(PYTEST) -m browser tests/browser
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
