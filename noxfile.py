@@ -17,14 +17,13 @@ MATRIX = {
     "6.0": ["3.12", "3.13"],
     "6.1": ["3.12", "3.13"],
 }
-#: DRF's oldest supported release and its newest.
-DRF = {"oldest": "djangorestframework==3.16.*", "newest": "djangorestframework"}
+#: The oldest DRF release supported with each Django (DRF 3.16 and 3.17 fail to import
+#: on Django 6.1), and the newest.
+DRF_OLDEST = {"5.2": "3.16", "6.0": "3.16", "6.1": "3.18"}
+DRF = ("oldest", "newest")
 
 SESSIONS = [
-    (python, django, drf)
-    for django, pythons in MATRIX.items()
-    for python in pythons
-    for drf in DRF
+    (python, django, drf) for django, pythons in MATRIX.items() for python in pythons for drf in DRF
 ]
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -41,7 +40,10 @@ nox.options.reuse_existing_virtualenvs = True
 )
 def tests(session: nox.Session, django: str, drf: str) -> None:
     """The suite for both user models, on SQLite and on PostgreSQL."""
-    session.install("-e", ".[test]", f"django=={django}.*", DRF[drf])
+    drf_requirement = f"djangorestframework=={DRF_OLDEST[django]}.*"
+    if drf == "newest":
+        drf_requirement = "djangorestframework"
+    session.install("-e", ".[test]", f"django=={django}.*", drf_requirement)
     session.run("python", "-m", "django", "--version")
     for database in ("sqlite://:memory:", PG_URL):
         for model in ("django_anonymous_auth.User", "testapp.User"):

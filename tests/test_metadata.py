@@ -23,7 +23,7 @@ def noxfile_constant(name: str):
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 MATRIX = noxfile_constant("MATRIX")
-DRF = noxfile_constant("DRF")
+DRF_OLDEST = noxfile_constant("DRF_OLDEST")
 
 
 def classifier_versions(prefix: str) -> set[str]:
@@ -42,7 +42,7 @@ def test_requires_python_starts_at_the_oldest_tested_python():
 
 
 def test_django_classifiers_are_the_tested_djangos():
-    assert classifier_versions("Framework :: Django :: ") == set(MATRIX)
+    assert classifier_versions("Framework :: Django :: ") == set(MATRIX) == set(DRF_OLDEST)
 
 
 def test_dependency_ranges_span_exactly_the_tested_releases():
@@ -51,7 +51,7 @@ def test_dependency_ranges_span_exactly_the_tested_releases():
     major, minor = map(int, newest_django.split("."))
     oldest_django = min(MATRIX, key=lambda v: tuple(map(int, v.split("."))))
     assert dependencies["django"] == f"Django>={oldest_django},<{major}.{minor + 1}"
-    oldest_drf = DRF["oldest"].split("==")[1].removesuffix(".*")
+    oldest_drf = min(DRF_OLDEST.values(), key=lambda v: tuple(map(int, v.split("."))))
     assert dependencies["djangorestframework"] == f"djangorestframework>={oldest_drf}"
 
 
