@@ -1,8 +1,8 @@
 """The supported Python x Django x DRF matrix, on SQLite and PostgreSQL.
 
 ``make matrix`` runs every session; ``nox -s "tests(py3.13-django6.1-drf-newest)"``
-runs one (``nox -l`` lists them). ``tests/test_metadata.py`` checks that pyproject.toml declares exactly this
-matrix, so the two cannot drift apart.
+runs one (``nox -l`` lists them). ``tests/test_metadata.py`` checks that
+pyproject.toml declares exactly this matrix, so the two cannot drift apart.
 """
 
 from __future__ import annotations

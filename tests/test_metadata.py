@@ -37,7 +37,7 @@ def test_python_classifiers_are_the_tested_pythons():
 
 
 def test_requires_python_starts_at_the_oldest_tested_python():
-    oldest = min((tuple(map(int, p.split("."))) for ps in MATRIX.values() for p in ps))
+    oldest = min(tuple(map(int, p.split("."))) for ps in MATRIX.values() for p in ps)
     assert PROJECT["requires-python"] == f">={oldest[0]}.{oldest[1]}"
 
 
