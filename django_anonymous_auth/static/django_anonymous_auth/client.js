@@ -179,15 +179,19 @@ export function createAuthClient(options = {}) {
         known && payload.errors ? payload.errors : null,
       );
     }
-    if (bearer && payload !== null && typeof payload.token === "string") token = payload.token;
     return { data: payload, error: null };
   }
 
   /**
+   * Call an endpoint of the auth API; a bearer client keeps the token it answers.
    * @param {string} path - under `baseURL`
    * @param {{method?: string, body?: unknown}} [init]
    */
-  const api = (path, init) => request(`${root}/${path}`, init);
+  async function api(path, init) {
+    const result = await request(`${root}/${path}`, init);
+    if (bearer && typeof result.data?.token === "string") token = result.data.token;
+    return result;
+  }
 
   /**
    * A call that ends the session: a bearer client forgets its token.
