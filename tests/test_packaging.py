@@ -89,6 +89,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+MIDDLEWARE += ["django_anonymous_auth.middleware.AnonymousAuthMiddleware"]
 """
 
 SHIPPED_MODEL_SETTINGS = (
