@@ -61,13 +61,18 @@ class AnonymousUserQuerySet(models.QuerySet):
         return self.anonymous().filter(seen_before)
 
 
+def name_field(model: type[Any]) -> str | None:
+    """The field holding a user's display name: ``name``, else ``first_name``, if any."""
+    fields = {f.name for f in model._meta.get_fields()}
+    return next((name for name in ("name", "first_name") if name in fields), None)
+
+
 def create_anonymous_user(model: type[Any], *, email: str, name: str, using: str | None = None):
     """Create and save an anonymous user of ``model``, which has the mixin.
 
     The placeholder email also fills the username field of username-based models.
     The password is unusable, so an anonymous user can never sign in with one.
     """
-    fields = {f.name for f in model._meta.get_fields()}
     values: dict[str, Any] = {
         model.get_email_field_name(): email,
         "is_anonymous_user": True,
@@ -75,10 +80,9 @@ def create_anonymous_user(model: type[Any], *, email: str, name: str, using: str
         "last_seen": timezone.now(),
     }
     values[model.USERNAME_FIELD] = email
-    if "name" in fields:
-        values["name"] = name
-    elif "first_name" in fields:
-        values["first_name"] = name
+    field = name_field(model)
+    if field:
+        values[field] = name
     user = model(**values)
     user.set_unusable_password()
     user.save(using=using)

@@ -44,13 +44,15 @@ class EmailPasswordSerializer(serializers.Serializer):
 
 
 class LinkAccountSerializer(EmailPasswordSerializer):
-    """``{email, password[, username]}`` of link-account, checked as the account will be.
+    """``{email, password[, username][, name]}`` of link-account, checked as the account will be.
 
     ``username`` exists only for username-based user models and defaults to the email;
-    the password goes through ``AUTH_PASSWORD_VALIDATORS`` against the new identity.
+    ``name`` replaces the generated one when given; the password goes through
+    ``AUTH_PASSWORD_VALIDATORS`` against the new identity.
     """
 
     username = serializers.CharField(required=False)
+    name = serializers.CharField(required=False, max_length=150)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

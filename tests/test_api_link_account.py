@@ -45,6 +45,18 @@ def test_link_keeps_the_id_and_makes_a_normal_account(guest, user_model):
     assert user.password.startswith("argon2")  # the project's first hasher
 
 
+def test_link_keeps_the_generated_name_unless_a_name_is_given(api_client, user_model):
+    sign_in_anonymously(api_client)
+    kept = link(api_client, email="ada@example.com", password=PASSWORD).json()
+    assert kept["user"]["name"] == "Anonymous"
+
+    other = APIClient()
+    sign_in_anonymously(other)
+    named = link(other, email="grace@example.com", password=PASSWORD, name="Grace").json()
+    assert named["user"]["name"] == "Grace"
+    assert user_model.objects.get(pk=named["user"]["id"]).get_full_name() == "Grace"
+
+
 def test_link_rotates_the_session_and_keeps_it_valid(guest):
     client, signed_in = guest
 

@@ -11,12 +11,18 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from .. import exceptions
+from ..models import name_field
 from ..serializers import uses_username
 from ..signals import anonymous_user_linked
 
 
 def link_account(
-    *, request: HttpRequest, email: str, password: str, username: str | None = None
+    *,
+    request: HttpRequest,
+    email: str,
+    password: str,
+    username: str | None = None,
+    name: str | None = None,
 ) -> Any:
     """Give the signed-in anonymous user an email and password, keeping its id and data.
 
@@ -33,6 +39,9 @@ def link_account(
     identity = {email_field: email}
     if uses_username(model):
         identity[model.USERNAME_FIELD] = username or email
+    display_name_field = name_field(model)
+    if name and display_name_field:
+        identity[display_name_field] = name
     try:
         with transaction.atomic():
             locked = model._default_manager.select_for_update().get(pk=user.pk)
