@@ -9,12 +9,12 @@ REQUIRE_POSTGRES ?=
 # The browser step needs /usr/bin/chromium; REQUIRE_BROWSER=1 turns "skipped" into a failure.
 REQUIRE_BROWSER ?=
 
-.PHONY: demo test test-sqlite test-postgres test-browser clean
+.PHONY: demo test test-sqlite test-postgres test-browser lint matrix matrix-ends dist clean
 
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]" -r example_project/requirements.txt
+	$(PY) -m pip install -q -e ".[test,dev]" -r example_project/requirements.txt
 	touch $@
 
 demo: $(VENV)/.installed
@@ -51,5 +51,30 @@ test-browser: $(VENV)/.installed
 	@echo "==> Browser test of the example page (headless Chromium)"
 	REQUIRE_BROWSER="$(REQUIRE_BROWSER)" $(PYTEST) -m browser tests/browser
 
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy django_anonymous_auth
+
+# Nox finds python3.11 ... python3.13 on PATH; with pyenv, every installed version is made visible.
+NOX := PYENV_VERSION="$${PYENV_VERSION:-$$(pyenv versions --bare 2>/dev/null | paste -sd: -)}" \
+	PG_URL="$(PG_URL)" $(VENV)/bin/nox
+
+# Every supported Python x Django x DRF pair, on SQLite and PostgreSQL (long: run by hand).
+matrix: $(VENV)/.installed
+	$(NOX)
+
+# The oldest and the newest supported pairs: what CI runs besides `make test`.
+matrix-ends: $(VENV)/.installed
+	@echo "==> Oldest supported: Python 3.11, Django 5.2, DRF 3.16"
+	$(NOX) -s "tests(py3.11-django5.2-drf-oldest)"
+	@echo "==> Newest supported: Python 3.13, Django 6.1, newest DRF"
+	$(NOX) -s "tests(py3.13-django6.1-drf-newest)"
+
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) .nox build dist *.egg-info .pytest_cache

@@ -67,7 +67,9 @@ def name_field(model: type[Any]) -> str | None:
     return next((name for name in ("name", "first_name") if name in fields), None)
 
 
-def create_anonymous_user(model: type[Any], *, email: str, name: str, using: str | None = None):
+def create_anonymous_user(
+    model: type[Any], *, email: str, name: str, using: str | None = None
+) -> Any:
     """Create and save an anonymous user of ``model``, which has the mixin.
 
     The placeholder email also fills the username field of username-based models.
