@@ -5,7 +5,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models.signals import post_delete
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -47,6 +48,28 @@ def guest(db: None, user_model: type[Any]) -> Callable[..., Any]:
     return make
 
 
+@pytest.fixture(params=["set-based", "collector"])
+def deletion_path(request: pytest.FixtureRequest, user_model: type[Any]) -> Iterator[list[Any]]:
+    """Run a test on the set-based path, then on Django's collector.
+
+    A ``post_delete`` receiver for the user model is what sends cleanup through the
+    collector (signals need model instances); it records the users it was sent.
+    """
+    sent: list[Any] = []
+    if request.param == "set-based":
+        yield sent
+        return
+
+    def receiver(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+        sent.append(instance.pk)
+
+    post_delete.connect(receiver, sender=user_model)
+    try:
+        yield sent
+    finally:
+        post_delete.disconnect(receiver, sender=user_model)
+
+
 def days(n: float) -> timedelta:
     return timedelta(days=n)
 
@@ -73,7 +96,9 @@ class Recorder:
 # The selection ------------------------------------------------------------------------
 
 
-def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(guest, user_model):
+def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(
+    guest, user_model, deletion_path
+):
     old = [guest(seen=days(31), joined=days(90)) for _ in range(3)]
     recent = guest(seen=days(29), joined=days(90))
 
@@ -128,7 +153,7 @@ def test_dry_run_counts_and_deletes_nothing(guest, user_model):
 # Batches ------------------------------------------------------------------------------
 
 
-def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model):
+def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model, deletion_path):
     old = [guest(seen=days(31)) for _ in range(5)]
     progress = Recorder()
 
@@ -141,7 +166,7 @@ def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model):
     assert existing(user_model, *old) == set()
 
 
-def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model):
+def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model, deletion_path):
     """Set-based: one statement per table per batch, never one per user."""
 
     def statements_to_delete(count: int) -> int:
@@ -156,7 +181,26 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model):
     assert statements_to_delete(2) == statements_to_delete(40)
 
 
-def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(guest, user_model):
+def test_delete_receivers_are_sent_every_deleted_user(guest, user_model):
+    old, recent = [guest(seen=days(31)) for _ in range(3)], guest()
+    sent: list[Any] = []
+
+    def receiver(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+        sent.append(instance.pk)
+
+    post_delete.connect(receiver, sender=user_model)
+    try:
+        delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=2)
+    finally:
+        post_delete.disconnect(receiver, sender=user_model)
+
+    assert sorted(sent) == sorted(u.pk for u in old)
+    assert existing(user_model, *old, recent) == {recent.pk}
+
+
+def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(
+    guest, user_model, deletion_path
+):
     old, recent = guest(seen=days(31)), guest()
     Note.objects.create(owner=old, text="gone with its owner")
     kept = Note.objects.create(owner=recent, text="stays")
@@ -166,7 +210,9 @@ def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(guest, us
     assert list(Note.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
-def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(guest, user_model, caplog):
+def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(
+    guest, user_model, caplog, deletion_path
+):
     old = [guest(seen=days(31)) for _ in range(5)]
     invoice = Invoice.objects.create(owner=old[2], number="2026-001")
     progress = Recorder()
@@ -183,7 +229,7 @@ def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(guest, us
     assert f"Kept anonymous user {old[2].pk}" in caplog.text
 
 
-def test_protected_users_never_stall_the_run(guest, user_model):
+def test_protected_users_never_stall_the_run(guest, user_model, deletion_path):
     old = [guest(seen=days(31)) for _ in range(12)]
     protected = old[::2]
     for number, user in enumerate(protected):
@@ -200,9 +246,12 @@ def test_protected_users_never_stall_the_run(guest, user_model):
     assert progress.reports[-1].batches == 4  # each user selected once, never again
 
 
-def test_a_user_linked_between_selection_and_deletion_is_kept(guest, user_model, monkeypatch):
+def test_a_user_linked_between_selection_and_deletion_is_kept(
+    guest, user_model, monkeypatch, deletion_path
+):
     """The delete statement re-checks the flag: what SKIP LOCKED guards against on PostgreSQL."""
     old = [guest(seen=days(31)) for _ in range(3)]
+    note = Note.objects.create(owner=old[1], text="must stay with its owner")
     select_batch = cleanup.select_batch
 
     def select_then_link(*args: Any, **kwargs: Any) -> list[Any]:
@@ -214,9 +263,12 @@ def test_a_user_linked_between_selection_and_deletion_is_kept(guest, user_model,
 
     assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 2
     assert existing(user_model, *old) == {old[1].pk}
+    assert Note.objects.filter(pk=note.pk).exists()
 
 
-def test_a_user_seen_again_between_selection_and_deletion_is_kept(guest, user_model, monkeypatch):
+def test_a_user_seen_again_between_selection_and_deletion_is_kept(
+    guest, user_model, monkeypatch, deletion_path
+):
     old = [guest(seen=days(31)) for _ in range(3)]
     select_batch = cleanup.select_batch
 
@@ -379,7 +431,10 @@ def postgres_only() -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_users_being_linked_are_skipped_not_waited_for_and_kept(postgres_only, guest, user_model):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_users_being_linked_are_skipped_not_waited_for_and_kept(
+    postgres_only, guest, user_model, workers
+):
     old = [guest(seen=days(31)) for _ in range(10)]
     linking = old[::2]
     all_locked = threading.Barrier(len(linking) + 1, timeout=10)
@@ -396,7 +451,7 @@ def test_users_being_linked_are_skipped_not_waited_for_and_kept(postgres_only, g
 
     threads = [in_thread(lambda pk=u.pk: link(pk), errors) for u in linking]
     all_locked.wait()
-    deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=3)
+    deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=3, workers=workers)
     finished_while_locked = not committed.is_set()
     for thread in threads:
         thread.join()
@@ -411,7 +466,9 @@ def test_users_being_linked_are_skipped_not_waited_for_and_kept(postgres_only, g
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_links_racing_a_cleanup_never_lose_a_linked_user(postgres_only, guest, user_model):
+def test_links_racing_a_cleanup_never_lose_a_linked_user(
+    postgres_only, guest, user_model, deletion_path
+):
     old = [guest(seen=days(31)) for _ in range(150)]
     targets = [u.pk for u in old[::2]]
     random.Random(5).shuffle(targets)
@@ -438,3 +495,42 @@ def test_links_racing_a_cleanup_never_lose_a_linked_user(postgres_only, guest, u
     assert set(user_model._default_manager.values_list("pk", "is_anonymous_user")) == {
         (pk, False) for pk in linked
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_delete_every_expired_user_exactly_once(postgres_only, guest, user_model):
+    old = [guest(seen=days(31)) for _ in range(60)]
+    protected = old[::10]
+    for number, user in enumerate(protected):
+        Invoice.objects.create(owner=user, number=str(number))
+    fresh = [guest(seen=days(1)) for _ in range(5)]
+    progress = Recorder()
+
+    deleted = delete_expired_anonymous_users(
+        older_than=THIRTY_DAYS, batch_size=4, workers=3, progress=progress
+    )
+
+    assert deleted == 54
+    assert progress.reports[-1].protected == 6
+    assert progress.reports[-1].deleted == 54
+    assert existing(user_model, *old, *fresh) == {u.pk for u in [*protected, *fresh]}
+
+
+@pytest.mark.postgres
+def test_workers_refuse_to_run_inside_a_transaction(postgres_only, guest, user_model):
+    old = guest(seen=days(31))
+    with transaction.atomic(), pytest.raises(ValueError, match="outside atomic"):
+        delete_expired_anonymous_users(older_than=THIRTY_DAYS, workers=2)
+    assert existing(user_model, old) == {old.pk}
+
+
+def test_workers_need_a_database_with_skip_locked(guest, user_model):
+    if connection.features.has_select_for_update_skip_locked:
+        pytest.skip("this database can run workers")
+    old = guest(seen=days(31))
+
+    with pytest.raises(CommandError, match="SKIP LOCKED"):
+        run("--workers", "2")
+
+    assert existing(user_model, old) == {old.pk}

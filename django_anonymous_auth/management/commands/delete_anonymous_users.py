@@ -59,6 +59,14 @@ class Command(BaseCommand):
             help="Users deleted per transaction (default: 1000).",
         )
         parser.add_argument(
+            "--workers",
+            type=positive_int,
+            default=1,
+            metavar="N",
+            help="Batches deleted at once, each in its own connection; PostgreSQL only "
+            "(default: 1).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Count the users that would go; delete none."
         )
 
@@ -70,12 +78,16 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         report = ProgressReport(self.stderr.write, verbosity=options["verbosity"])
-        count = delete_expired_anonymous_users(
-            older_than=older_than,
-            batch_size=options["batch_size"],
-            dry_run=options["dry_run"],
-            progress=report,
-        )
+        try:
+            count = delete_expired_anonymous_users(
+                older_than=older_than,
+                batch_size=options["batch_size"],
+                workers=options["workers"],
+                dry_run=options["dry_run"],
+                progress=report,
+            )
+        except ValueError as exc:  # --workers on a database that cannot run them
+            raise CommandError(str(exc)) from None
         age = describe(older_than)
         if options["dry_run"]:
             self.stdout.write(f"Would delete {users(count)} not seen for {age}.")
