@@ -61,6 +61,7 @@ def test_wheel_holds_the_package_data(dist):
     names = wheel_names(dist)
     assert "django_anonymous_auth/migrations/0001_initial.py" in names
     assert "django_anonymous_auth/py.typed" in names
+    assert "django_anonymous_auth/locale/de/LC_MESSAGES/django.mo" in names
     static = ROOT / "django_anonymous_auth" / "static"
     templates = ROOT / "django_anonymous_auth" / "templates"
     for folder in (static, templates):
