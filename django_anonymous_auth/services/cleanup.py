@@ -216,8 +216,9 @@ class SetBasedPlan:
     def delete(self, queryset: QuerySet[Any], pks: list[Any]) -> tuple[int, list[Any]]:
         """Delete the users of ``queryset`` among ``pks``; return (deleted, protected pks).
 
-        Every statement re-checks ``queryset`` (anonymous, expired) through a subquery,
-        so a user linked meanwhile keeps its rows too.
+        Users that a ``PROTECT`` reference holds are left out first. Then every delete
+        statement re-checks ``queryset`` (anonymous, expired), the cascades through a
+        subquery, so a user linked meanwhile keeps its rows too.
         """
         db = queryset.db
         protected: set[Any] = set()
