@@ -69,9 +69,9 @@ class AnonymousUserAdminMixin(MixinBase):
         # The same cases in which Django's ModelAdmin offers no action at all.
         if self.actions is None or IS_POPUP_VAR in request.GET:
             return actions
-        if self.has_delete_permission(request):
-            func, name, description = self.get_action("delete_selected_anonymous_users")
-            actions[name] = (func, name, description)
+        action = self.get_action("delete_selected_anonymous_users")
+        if action is not None and self.has_delete_permission(request):
+            actions[action[1]] = action
         return actions
 
     @admin.display(description=_("Anonymous"), boolean=True, ordering="is_anonymous_user")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
@@ -23,6 +23,7 @@ from django.db.models import (
     DO_NOTHING,
     PROTECT,
     ForeignObject,
+    ForeignObjectRel,
     ProtectedError,
     QuerySet,
     RestrictedError,
@@ -261,13 +262,15 @@ def set_based_plan(model: type[Any], *, using: str) -> SetBasedPlan | None:
     collector = Collector(using=using)
     cascades, protects = [], []
     for related in get_candidate_relations_to_delete(opts):
-        fk, on_delete = related.field, related.field.remote_field.on_delete
+        fk = cast(ForeignObjectRel, related).field
+        on_delete = fk.remote_field.on_delete
         if fk.target_field != opts.pk:
             return None
         if on_delete is PROTECT:
             protects.append(fk)
         elif on_delete is CASCADE and collector.can_fast_delete(
-            related.related_model, from_field=fk
+            fk.model,  # type: ignore[arg-type]  # a model class, as Collector.collect passes
+            from_field=fk,
         ):
             cascades.append(fk)
         elif on_delete is not DO_NOTHING:
