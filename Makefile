@@ -9,7 +9,7 @@ REQUIRE_POSTGRES ?=
 # The browser step needs /usr/bin/chromium; REQUIRE_BROWSER=1 turns "skipped" into a failure.
 REQUIRE_BROWSER ?=
 
-.PHONY: demo test test-sqlite test-postgres test-browser lint matrix matrix-ends dist clean
+.PHONY: demo test test-sqlite test-postgres test-browser screenshot lint matrix matrix-ends dist clean
 
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-postgres: $(VENV)/.installed
 test-browser: $(VENV)/.installed
 	@echo "==> Browser test of the example page (headless Chromium)"
 	REQUIRE_BROWSER="$(REQUIRE_BROWSER)" $(PYTEST) -m browser tests/browser
+
+# Refresh docs/demo.png, the README's picture of the example page.
+screenshot: $(VENV)/.installed
+	UPDATE_DEMO_SCREENSHOT=1 $(PYTEST) -m browser tests/browser -k screenshot
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
