@@ -45,7 +45,6 @@ def test_generated_name_is_translated(api_client):
     assert response.json()["user"]["name"] == "Anonym"
 
 
-
 def all_subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
