@@ -8,6 +8,8 @@ Ids are stable and documented in the README:
 - ``E004`` a dotted path of ``ANONYMOUS_AUTH`` does not import
 - ``E005`` ``EMAIL_DOMAIN_NAME`` is not a valid email domain
 - ``E006`` ``AnonymousAuthMiddleware`` is missing or before ``AuthenticationMiddleware``
+- ``E007`` ``EXPIRE_AFTER`` is not longer than ``ACTIVITY_UPDATE_INTERVAL``
+- ``E008`` no ``ModelBackend`` in ``AUTHENTICATION_BACKENDS`` to keep anonymous users signed in
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
 - ``W002`` the sign-in throttle counts in a per-process cache while ``DEBUG`` is false
 - ``W003`` the session engine is not durable and revocable
@@ -15,10 +17,12 @@ Ids are stable and documented in the README:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
@@ -54,49 +58,69 @@ def check_user_model(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    """``ANONYMOUS_AUTH`` must hold known keys with values of the right type."""
+    """``ANONYMOUS_AUTH`` must hold known keys with well-formed, consistent values."""
     value = getattr(settings, "ANONYMOUS_AUTH", {})
     if not isinstance(value, dict):
         return [Error("ANONYMOUS_AUTH must be a dict.", id=ID.format("E002"))]
-    errors = []
-    for key in sorted(set(value) - set(DEFAULTS)):
-        errors.append(
-            Error(
-                f"ANONYMOUS_AUTH has an unknown key {key!r}.",
-                hint=f"Known keys: {', '.join(DEFAULTS)}.",
-                id=ID.format("E002"),
-            )
+    errors = [
+        Error(
+            f"ANONYMOUS_AUTH has an unknown key {key!r}.",
+            hint=f"Known keys: {', '.join(DEFAULTS)}.",
+            id=ID.format("E002"),
         )
+        for key in sorted(set(value) - set(DEFAULTS))
+    ]
     for key in sorted(set(value) & set(DEFAULTS)):
-        expected = TYPES[key]
-        if not isinstance(value[key], expected):
-            names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
-            errors.append(
-                Error(
-                    f"ANONYMOUS_AUTH[{key!r}] must be {names}, not {type(value[key]).__name__}.",
-                    id=ID.format("E003"),
-                )
-            )
-        elif key in HOOK_KEYS:
-            try:
-                import_string(value[key])
-            except ImportError as exc:
-                errors.append(
-                    Error(
-                        f"ANONYMOUS_AUTH[{key!r}] = {value[key]!r} does not import: {exc}",
-                        id=ID.format("E004"),
-                    )
-                )
-    domain = value.get("EMAIL_DOMAIN_NAME")
-    if isinstance(domain, str) and not is_valid_email_domain(domain):
+        error = check_value(key, value[key])
+        if error is not None:
+            errors.append(error)
+    if not errors and app_settings.EXPIRE_AFTER <= app_settings.ACTIVITY_UPDATE_INTERVAL:
         errors.append(
             Error(
-                f"ANONYMOUS_AUTH['EMAIL_DOMAIN_NAME'] = {domain!r} is not a valid email domain.",
-                hint="Use a domain name such as 'example.com', or None to derive it.",
-                id=ID.format("E005"),
+                "ANONYMOUS_AUTH['EXPIRE_AFTER'] must be longer than "
+                "ANONYMOUS_AUTH['ACTIVITY_UPDATE_INTERVAL'].",
+                hint=(
+                    "last_seen moves once per interval, so the cleanup would delete "
+                    "guests who are still active."
+                ),
+                id=ID.format("E007"),
             )
         )
     return errors
+
+
+#: DRF's rate format: requests, a slash, and a period that starts with s, m, h or d.
+RATE = re.compile(r"^\d+/[smhd]")
+
+
+def check_value(key: str, value: Any) -> Error | None:
+    """The error of one ``ANONYMOUS_AUTH`` value, if it has one."""
+    setting = f"ANONYMOUS_AUTH[{key!r}]"
+    expected = TYPES[key]
+    if not isinstance(value, expected):
+        names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
+        return Error(
+            f"{setting} must be {names}, not {type(value).__name__}.", id=ID.format("E003")
+        )
+    if key == "BLOCKED_USER_AGENTS" and not all(isinstance(m, str) for m in value):
+        return Error(f"{setting} must hold strings only.", id=ID.format("E003"))
+    if key == "SIGN_IN_RATE" and value is not None and not RATE.match(value):
+        return Error(
+            f"{setting} = {value!r} is not a rate such as '30/hour' or '5/minute'.",
+            id=ID.format("E003"),
+        )
+    if key in HOOK_KEYS:
+        try:
+            import_string(value)
+        except ImportError as exc:
+            return Error(f"{setting} = {value!r} does not import: {exc}", id=ID.format("E004"))
+    if key == "EMAIL_DOMAIN_NAME" and value is not None and not is_valid_email_domain(value):
+        return Error(
+            f"{setting} = {value!r} is not a valid email domain.",
+            hint="Use a domain name such as 'example.com', or None to derive it.",
+            id=ID.format("E005"),
+        )
+    return None
 
 
 @register(Tags.security)
@@ -189,3 +213,28 @@ def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[Warning
             id=ID.format("W003"),
         )
     ]
+
+
+@register()
+def check_login_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Anonymous users have no credentials: a backend must load them back by id."""
+    if any(
+        isinstance(cls, type) and issubclass(cls, ModelBackend)
+        for cls in map(import_backend, settings.AUTHENTICATION_BACKENDS)
+    ):
+        return []
+    return [
+        Error(
+            "AUTHENTICATION_BACKENDS has no ModelBackend (or subclass) to keep anonymous "
+            "users signed in.",
+            hint="Add 'django.contrib.auth.backends.ModelBackend' to AUTHENTICATION_BACKENDS.",
+            id=ID.format("E008"),
+        )
+    ]
+
+
+def import_backend(path: str) -> object:
+    try:
+        return import_string(path)
+    except ImportError:
+        return None  # Django's own checks report a backend that does not import

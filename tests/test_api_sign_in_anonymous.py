@@ -98,6 +98,17 @@ def test_linked_user_is_signed_out_and_gets_a_new_anonymous_session(
     assert user_model.objects.filter(pk=linked_user.pk).exists()
 
 
+def test_guest_stays_signed_in_when_a_credentials_only_backend_comes_first(api_client, settings):
+    # django-axes documents its backend first: it checks credentials, it loads no user.
+    settings.AUTHENTICATION_BACKENDS = [
+        "tests.testapp.backends.CredentialsOnlyBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    body = sign_in_anonymously(api_client)
+    assert session_user(api_client)["id"] == body["user"]["id"]
+    assert session_user(bearer_client(body["token"]))["id"] == body["user"]["id"]
+
+
 def test_email_domain_setting_is_used(api_client, settings, user_model):
     settings.ANONYMOUS_AUTH = {"EMAIL_DOMAIN_NAME": "guests.example.net"}
     sign_in_anonymously(api_client)
@@ -254,6 +265,12 @@ class TestThrottle:
         assert APIClient().post(api("sign-in/anonymous"), **ip).status_code == 429
         other = {"HTTP_X_FORWARDED_FOR": "203.0.113.8"}
         assert APIClient().post(api("sign-in/anonymous"), **other).status_code == 200
+
+    def test_forwarded_for_is_ignored_without_num_proxies(self, api_client, settings):
+        settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": "1/minute"}
+        spoofed = [{"HTTP_X_FORWARDED_FOR": f"10.0.0.{i}"} for i in range(3)]
+        statuses = [APIClient().post(api("sign-in/anonymous"), **h).status_code for h in spoofed]
+        assert statuses == [200, 429, 429]
 
     def test_none_turns_the_throttle_off(self, api_client, settings):
         settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": None}

@@ -6,6 +6,7 @@ import pytest
 from django.core import checks
 
 from django_anonymous_auth.checks import (
+    check_login_backend,
     check_middleware,
     check_password_hasher,
     check_session_engine,
@@ -72,6 +73,10 @@ def test_unknown_key_is_an_error(settings):
         ("RETURN_TOKEN", "yes"),
         ("BLOCKED_USER_AGENTS", "bot"),
         ("ON_LINK_ACCOUNT", lambda **kwargs: None),
+        ("SIGN_IN_RATE", "30 per hour"),
+        ("SIGN_IN_RATE", "30/fortnight"),
+        ("SIGN_IN_RATE", "thirty/hour"),
+        ("BLOCKED_USER_AGENTS", ["bot/", 3]),
     ],
 )
 def test_wrong_type_is_an_error(settings, key, value):
@@ -166,3 +171,29 @@ def test_session_engine_that_loses_or_cannot_revoke_sessions_is_a_warning(settin
 def test_durable_session_engine_is_silent(settings, engine):
     settings.SESSION_ENGINE = engine
     assert check_session_engine() == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"EXPIRE_AFTER": timedelta(days=1)},
+        {"EXPIRE_AFTER": timedelta(hours=12)},
+        {"EXPIRE_AFTER": timedelta(days=7), "ACTIVITY_UPDATE_INTERVAL": timedelta(days=7)},
+    ],
+)
+def test_expiry_within_the_activity_interval_is_an_error(settings, value):
+    settings.ANONYMOUS_AUTH = value
+    assert ids(check_settings()) == ["django_anonymous_auth.E007"]
+
+
+def test_only_credential_backends_are_an_error(settings):
+    settings.AUTHENTICATION_BACKENDS = ["tests.testapp.backends.CredentialsOnlyBackend"]
+    assert ids(check_login_backend()) == ["django_anonymous_auth.E008"]
+
+
+def test_a_model_backend_after_credential_backends_is_silent(settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        "tests.testapp.backends.CredentialsOnlyBackend",
+        "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    ]
+    assert check_login_backend() == []

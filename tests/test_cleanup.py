@@ -135,12 +135,20 @@ def test_the_default_cutoff_is_expire_after(guest, user_model, settings):
     assert existing(user_model, old, recent) == {recent.pk}
 
 
-@pytest.mark.parametrize("older_than", [timedelta(0), -days(1)])
-def test_a_cutoff_that_is_not_in_the_past_is_refused(guest, user_model, older_than):
-    fresh = guest()
-    with pytest.raises(ValueError, match="positive"):
+@pytest.mark.parametrize("older_than", [timedelta(0), -days(1), timedelta(hours=23), days(1)])
+def test_a_cutoff_within_the_activity_interval_is_refused(guest, user_model, older_than):
+    # last_seen moves once a day: a guest active a minute ago may look 23 hours idle.
+    active_a_minute_ago = guest(seen=timedelta(hours=23))
+    with pytest.raises(ValueError, match="ACTIVITY_UPDATE_INTERVAL"):
         delete_expired_anonymous_users(older_than=older_than)
-    assert existing(user_model, fresh) == {fresh.pk}
+    assert existing(user_model, active_a_minute_ago) == {active_a_minute_ago.pk}
+
+
+def test_command_refuses_a_cutoff_within_the_activity_interval(guest, user_model):
+    active = guest(seen=timedelta(hours=13))
+    with pytest.raises(CommandError, match="ACTIVITY_UPDATE_INTERVAL"):
+        run("--older-than", "12h")
+    assert existing(user_model, active) == {active.pk}
 
 
 def test_dry_run_counts_and_deletes_nothing(guest, user_model):
@@ -338,7 +346,10 @@ def test_command_at_verbosity_2_reports_every_batch(guest):
 @pytest.mark.parametrize(
     ("older_than", "deleted"), [("90m", True), ("12h", False), ("1d", False), ("100m", True)]
 )
-def test_command_older_than_takes_days_hours_or_minutes(guest, user_model, older_than, deleted):
+def test_command_older_than_takes_days_hours_or_minutes(
+    guest, user_model, settings, older_than, deleted
+):
+    settings.ANONYMOUS_AUTH = {"ACTIVITY_UPDATE_INTERVAL": timedelta(minutes=10)}
     seen_two_hours_ago = guest(seen=timedelta(hours=2))
 
     run("--older-than", older_than)

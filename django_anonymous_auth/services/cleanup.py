@@ -72,17 +72,24 @@ def delete_expired_anonymous_users(
 ) -> int:
     """Delete anonymous users not seen for ``older_than``; return how many were deleted.
 
-    ``older_than`` defaults to ``ANONYMOUS_AUTH["EXPIRE_AFTER"]``. An anonymous user
-    is expired when its ``last_seen`` (or, if never set, its ``date_joined``) is
-    older. With ``dry_run`` nothing is deleted and the number that would be is
+    ``older_than`` defaults to ``ANONYMOUS_AUTH["EXPIRE_AFTER"]`` and must be longer
+    than ``ACTIVITY_UPDATE_INTERVAL``. An anonymous user is expired when its
+    ``last_seen`` (or, if never set, its ``date_joined``) is older. With ``dry_run`` nothing is deleted and the number that would be is
     returned. Users that protected data refers to are kept and counted in the
     ``protected`` of the stats given to ``progress``. See
     ``bulk_delete_anonymous_users`` for ``batch_size`` and ``workers``.
     """
     if older_than is None:
         older_than = app_settings.EXPIRE_AFTER
-    if older_than <= timedelta(0):
-        raise ValueError("older_than must be a positive duration")
+    interval = app_settings.ACTIVITY_UPDATE_INTERVAL
+    if older_than <= interval:
+        # last_seen moves once per interval: a guest active a minute ago may carry a
+        # last_seen this old, and must not be deleted for it.
+        raise ValueError(
+            f"older_than ({older_than}) must be longer than "
+            f"ANONYMOUS_AUTH['ACTIVITY_UPDATE_INTERVAL'] ({interval}), or active guests "
+            "would be deleted."
+        )
     # Any manager will do: the selection needs the queryset methods, not the project's manager.
     expired = AnonymousUserQuerySet(model=get_user_model()).expired(timezone.now() - older_than)
     if dry_run:

@@ -6,12 +6,14 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from .. import exceptions
 from ..conf import app_settings
@@ -81,5 +83,14 @@ def sign_in_with_email(*, request: HttpRequest, email: str, password: str) -> An
 
 
 def login_backend() -> str:
-    """The backend that logs in anonymous users: the first of ``AUTHENTICATION_BACKENDS``."""
-    return settings.AUTHENTICATION_BACKENDS[0]
+    """The backend that logs anonymous users in: the first ``ModelBackend`` configured.
+
+    Django keeps it in the session and asks it for the user on every later request,
+    so it must load users by id, as ``ModelBackend`` and its subclasses (allauth's
+    among them) do. Credential-only backends, such as django-axes', often come first.
+    System check E008 makes sure there is one.
+    """
+    for path in settings.AUTHENTICATION_BACKENDS:
+        if issubclass(import_string(path), ModelBackend):
+            return path
+    raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
