@@ -74,9 +74,10 @@ def delete_expired_anonymous_users(
 
     ``older_than`` defaults to ``ANONYMOUS_AUTH["EXPIRE_AFTER"]`` and must be longer
     than ``ACTIVITY_UPDATE_INTERVAL``. An anonymous user is expired when its
-    ``last_seen`` (or, if never set, its ``date_joined``) is older. With ``dry_run`` nothing is deleted and the number that would be is
-    returned. Users that protected data refers to are kept and counted in the
-    ``protected`` of the stats given to ``progress``. See
+    ``last_seen`` (or, if never set, its ``date_joined``) is older. With ``dry_run``
+    nothing is deleted and the number that would be is returned. Users that protected
+    data refers to are kept and counted in the ``protected`` of the stats given to
+    ``progress``. See
     ``bulk_delete_anonymous_users`` for ``batch_size`` and ``workers``.
     """
     if older_than is None:

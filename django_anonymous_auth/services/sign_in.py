@@ -6,8 +6,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
