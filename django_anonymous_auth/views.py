@@ -1,8 +1,9 @@
 """Thin DRF views: validate, call a service, respond.
 
-Every view fixes its own authentication, permissions, parsers, renderer, throttles
-and exception handler, so a project's global ``REST_FRAMEWORK`` settings change
-neither who may call them nor the shape of their errors.
+Every view fixes its own authentication, permissions, parsers, renderer, content
+negotiation, versioning, throttles and exception handler, so a project's global
+``REST_FRAMEWORK`` settings change neither who may call them nor the shape of
+their answers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -58,9 +61,17 @@ class AuthView(APIView):
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes: list[type] = []
+    content_negotiation_class = DefaultContentNegotiation
+    versioning_class = None
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def perform_authentication(self, request: Request) -> None:
+        if request.user is None:
+            # The project's UNAUTHENTICATED_USER is None; login() and our checks need
+            # Django's AnonymousUser.
+            request.user = AnonymousUser()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not origin_is_trusted(request):

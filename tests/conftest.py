@@ -52,28 +52,8 @@ def anonymous_user(db: None, user_model: type[Any]) -> Any:
     )
 
 
-#: Global DRF settings that would break a naive app: our views must not care.
-HOSTILE_DRF_SETTINGS = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.FormParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.BrowsableAPIRenderer"],
-    "EXCEPTION_HANDLER": "tests.testapp.drf.hostile_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "1/day"},
-}
-
-
-@pytest.fixture(params=["default DRF settings", "hostile DRF settings"])
-def drf_settings(request: pytest.FixtureRequest, settings: Any) -> str:
-    """Run a test under DRF's defaults and again under hostile global DRF settings."""
-    if request.param == "hostile DRF settings":
-        settings.REST_FRAMEWORK = HOSTILE_DRF_SETTINGS
-    return request.param
-
-
 @pytest.fixture
-def api_client(db: None, drf_settings: str) -> APIClient:
+def api_client(db: None) -> APIClient:
     """A browser-like client: session cookie, and Django's CSRF checks enforced."""
     return APIClient(enforce_csrf_checks=True)
 
