@@ -60,7 +60,9 @@ class CsrfSessionAuthentication(authentication.SessionAuthentication):
 
     def enforce_csrf(self, request: Request) -> None:
         try:
-            super().enforce_csrf(request)
+            # Django's request, not DRF's: the CSRF check reads request.POST, which on
+            # DRF's would parse the body, and sign-in/anonymous never reads its body.
+            super().enforce_csrf(request._request)
         except exceptions.PermissionDenied as exc:
             raise CsrfFailed() from exc
 

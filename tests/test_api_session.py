@@ -83,6 +83,15 @@ def test_sign_out_ends_the_session_server_side(api_client):
     assert bearer_client(signed_in["token"]).get(api("get-session")).status_code == 401
 
 
+def test_sign_out_ignores_its_body(api_client):
+    sign_in_anonymously(api_client)
+    response = api_client.post(
+        api("sign-out"), "{not json", content_type="application/json", **csrf_headers(api_client)
+    )
+    assert response.status_code == 200
+    assert session_user(api_client) is None
+
+
 def test_sign_out_by_bearer_token(api_client):
     token = sign_in_anonymously(APIClient())["token"]
     assert bearer_client(token).post(api("sign-out")).json() == {"success": True}

@@ -69,6 +69,21 @@ def test_body_is_ignored_whatever_it_is(api_client, user_model, body, content_ty
     assert user_model.objects.get().is_anonymous_user
 
 
+@pytest.mark.parametrize(
+    "body, content_type",
+    [("a=1", "application/x-www-form-urlencoded"), ("{not json", "application/json")],
+)
+def test_body_is_ignored_for_a_signed_in_caller_too(
+    api_client, linked_user, body, content_type
+):
+    api_client.force_login(linked_user)
+    response = api_client.post(
+        api("sign-in/anonymous"), body, content_type=content_type, **csrf_headers(api_client)
+    )
+    assert response.status_code == 200
+    assert response.json()["user"]["is_anonymous"] is True
+
+
 def test_anonymous_user_cannot_sign_in_anonymously_again(api_client, user_model):
     first = sign_in_anonymously(api_client)
 
