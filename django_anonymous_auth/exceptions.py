@@ -29,6 +29,12 @@ class AnonymousUsersCannotSignInAgain(AnonymousAuthError):
     message = _("Anonymous users cannot sign in again anonymously.")
 
 
+class Unauthorized(AnonymousAuthError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "UNAUTHORIZED"
+    message = _("You are not signed in.")
+
+
 class InvalidEmailOrPassword(AnonymousAuthError):
     status_code = status.HTTP_401_UNAUTHORIZED
     code = "INVALID_EMAIL_OR_PASSWORD"
@@ -45,6 +51,12 @@ class SelfDeleteDisabled(AnonymousAuthError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "DELETE_ANONYMOUS_USER_DISABLED"
     message = _("Deleting anonymous users is disabled.")
+
+
+class UserHasProtectedData(AnonymousAuthError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "USER_HAS_PROTECTED_DATA"
+    message = _("This account holds data that cannot be deleted with it.")
 
 
 class CsrfFailed(AnonymousAuthError):

@@ -14,7 +14,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -73,6 +73,17 @@ class AuthView(APIView):
             # Django's AnonymousUser.
             request.user = AnonymousUser()
 
+    def json_body(self, request: Request) -> Any:
+        """The parsed JSON body; any other media type is a 415.
+
+        Checked here, not left to ``request.data``: the CSRF check may already have
+        had Django parse a form body, and DRF then reads that as an empty form.
+        """
+        negotiator = self.get_content_negotiator()
+        if request.content_type and not negotiator.select_parser(request, self.get_parsers()):
+            raise UnsupportedMediaType(request.content_type)
+        return request.data
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not origin_is_trusted(request):
             raise CsrfFailed()
@@ -100,7 +111,7 @@ class LinkAccountView(AuthView):
     permission_classes = [IsAnonymousUser]
 
     def post(self, request: Request) -> Response:
-        serializer = LinkAccountSerializer(data=request.data)
+        serializer = LinkAccountSerializer(data=self.json_body(request))
         serializer.is_valid(raise_exception=True)
         user = services.link_account(request=request, **serializer.validated_data)
         return signed_in(user, request)
@@ -110,7 +121,7 @@ class SignInEmailView(AuthView):
     """``POST sign-in/email`` ``{email, password}``."""
 
     def post(self, request: Request) -> Response:
-        serializer = EmailPasswordSerializer(data=request.data)
+        serializer = EmailPasswordSerializer(data=self.json_body(request))
         serializer.is_valid(raise_exception=True)
         user = services.sign_in_with_email(request=request, **serializer.validated_data)
         return signed_in(user, request)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
+from django_anonymous_auth.exceptions import Unauthorized
+from django_anonymous_auth.services import delete_anonymous_user
+
 from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
-from .testapp.models import Note
+from .testapp.models import Invoice, Note
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +61,27 @@ def test_nobody_signed_in_is_unauthorized(api_client):
     response = api_client.post(DELETE)
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_protected_data_stops_the_delete_with_a_json_error(api_client, user_model):
+    signed_in = sign_in_anonymously(api_client)
+    Invoice.objects.create(owner_id=signed_in["user"]["id"], number="INV-1")
+    Note.objects.create(owner_id=signed_in["user"]["id"], text="mine")
+
+    response = api_client.post(DELETE, **csrf_headers(api_client))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "USER_HAS_PROTECTED_DATA"
+    assert user_model.objects.filter(pk=signed_in["user"]["id"]).exists()
+    assert Note.objects.count() == 1
+    assert session_user(api_client)["id"] == signed_in["user"]["id"]
+
+
+def test_user_deleted_meanwhile_is_unauthorized(api_client, user_model):
+    sign_in_anonymously(api_client)
+    request = RequestFactory().post(DELETE)
+    request.user = user_model.objects.get()
+    user_model.objects.all().delete()  # another tab, or the cleanup, got there first
+
+    with pytest.raises(Unauthorized):
+        delete_anonymous_user(request=request)

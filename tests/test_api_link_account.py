@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection
 from django.db.models.signals import pre_save
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
+from django_anonymous_auth.exceptions import Unauthorized
+from django_anonymous_auth.services import link_account
 from django_anonymous_auth.signals import anonymous_user_linked
 
 from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
@@ -189,11 +193,15 @@ def test_body_that_is_not_json_is_a_validation_error(guest, user_model):
     assert user_model.objects.get().is_anonymous_user is True
 
 
-def test_form_body_is_an_unsupported_media_type(guest):
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+def test_form_body_is_an_unsupported_media_type(guest, form):
     client, _ = guest
-    response = client.post(
-        LINK, {"email": "ada@example.com", "password": PASSWORD}, **csrf_headers(client)
-    )
+    fields = {"email": "ada@example.com", "password": PASSWORD}
+    if form == "urlencoded":
+        body = {"data": urlencode(fields), "content_type": "application/x-www-form-urlencoded"}
+    else:
+        body = {"data": fields}  # the test client's default: multipart/form-data
+    response = client.post(LINK, **body, **csrf_headers(client))
     assert response.status_code == 415
     assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
@@ -350,3 +358,14 @@ class TestConcurrency:
         assert user.email == ok[0].json()["user"]["email"]
         assert user.check_password(PASSWORD)
         assert session_user(bearer_client(ok[0].json()["token"]))["email"] == user.email
+
+
+def test_user_deleted_while_the_password_was_hashed_is_unauthorized(api_client, user_model):
+    sign_in_anonymously(api_client)
+    request = RequestFactory().post(LINK)
+    request.user = user_model.objects.get()
+    user_model.objects.all().delete()  # a merge in another tab, or the cleanup
+
+    with pytest.raises(Unauthorized):
+        link_account(request=request, email="ada@example.com", password=PASSWORD)
+    assert not user_model.objects.exists()

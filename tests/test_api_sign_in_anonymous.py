@@ -73,9 +73,7 @@ def test_body_is_ignored_whatever_it_is(api_client, user_model, body, content_ty
     "body, content_type",
     [("a=1", "application/x-www-form-urlencoded"), ("{not json", "application/json")],
 )
-def test_body_is_ignored_for_a_signed_in_caller_too(
-    api_client, linked_user, body, content_type
-):
+def test_body_is_ignored_for_a_signed_in_caller_too(api_client, linked_user, body, content_type):
     api_client.force_login(linked_user)
     response = api_client.post(
         api("sign-in/anonymous"), body, content_type=content_type, **csrf_headers(api_client)

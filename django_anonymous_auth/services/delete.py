@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model, logout
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest
 
 from .. import exceptions
@@ -19,12 +20,13 @@ def delete_anonymous_user(*, request: HttpRequest) -> None:
     with transaction.atomic():
         # Lock the row link-account locks: an account being saved right now is
         # either saved first (and then not anonymous here) or deleted first.
-        locked = (
-            model._default_manager.select_for_update()
-            .filter(pk=user.pk, is_anonymous_user=True)
-            .first()
-        )
-        if locked is None:
+        locked = model._default_manager.select_for_update().filter(pk=user.pk).first()
+        if locked is None:  # deleted meanwhile (another tab, the cleanup)
+            raise exceptions.Unauthorized()
+        if not locked.is_anonymous_user:
             raise exceptions.UserIsNotAnonymous()
-        locked.delete()
+        try:
+            locked.delete()
+        except (ProtectedError, RestrictedError):
+            raise exceptions.UserHasProtectedData() from None
     logout(request)

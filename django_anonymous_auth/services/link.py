@@ -44,7 +44,9 @@ def link_account(
         identity[display_name_field] = name
     try:
         with transaction.atomic():
-            locked = model._default_manager.select_for_update().get(pk=user.pk)
+            locked = model._default_manager.select_for_update().filter(pk=user.pk).first()
+            if locked is None:  # deleted while the password was hashed
+                raise exceptions.Unauthorized()
             if not locked.is_anonymous_user:
                 raise exceptions.UserIsNotAnonymous()
             others = model._default_manager.exclude(pk=user.pk)
