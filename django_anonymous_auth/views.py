@@ -12,8 +12,10 @@ from typing import Any
 
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
 from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -105,8 +107,11 @@ class SignInAnonymousView(AuthView):
         return signed_in(user, request)
 
 
+# Under ATOMIC_REQUESTS the whole request would be one transaction, and the password
+# would be hashed inside it; the service opens its own short one instead.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class LinkAccountView(AuthView):
-    """``POST anonymous/link-account`` ``{email, password[, username]}``."""
+    """``POST anonymous/link-account`` ``{email, password[, username][, name]}``."""
 
     permission_classes = [IsAnonymousUser]
 

@@ -245,7 +245,9 @@ def test_linked_signal_fires_once(guest, user_model, django_capture_on_commit_ca
 
 
 @pytest.mark.django_db(transaction=True)
-def test_password_is_hashed_outside_any_transaction(settings):
+@pytest.mark.parametrize("atomic_requests", [False, True])
+def test_password_is_hashed_outside_any_transaction(settings, monkeypatch, atomic_requests):
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
     settings.PASSWORD_HASHERS = ["tests.hashers.WatchedArgon2PasswordHasher"]
     WatchedArgon2PasswordHasher.encoded_in_transaction.clear()
     client = APIClient()
