@@ -13,6 +13,6 @@ class AnonymousAuthConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .middleware import merge_on_login
+        from .services.merge import merge_on_login
 
         user_logged_in.connect(merge_on_login, dispatch_uid="django_anonymous_auth.merge")

@@ -62,7 +62,7 @@ class CsrfSessionAuthentication(authentication.SessionAuthentication):
         try:
             # Django's request, not DRF's: the CSRF check reads request.POST, which on
             # DRF's would parse the body, and sign-in/anonymous never reads its body.
-            super().enforce_csrf(request._request)
+            super().enforce_csrf(request._request)  # type: ignore[arg-type]
         except exceptions.PermissionDenied as exc:
             raise CsrfFailed() from exc
 

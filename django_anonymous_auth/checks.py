@@ -93,11 +93,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 RATE = re.compile(r"^\d+/[smhd]")
 
 
+def has_type(value: Any, expected: tuple[type, ...]) -> bool:
+    return isinstance(value, expected)
+
+
 def check_value(key: str, value: Any) -> Error | None:
     """The error of one ``ANONYMOUS_AUTH`` value, if it has one."""
     setting = f"ANONYMOUS_AUTH[{key!r}]"
     expected = TYPES[key]
-    if not isinstance(value, expected):
+    if not has_type(value, expected):
         names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
         return Error(
             f"{setting} must be {names}, not {type(value).__name__}.", id=ID.format("E003")

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .conf import app_settings
-from .services.merge import merge_anonymous_user
 
 #: The request attribute holding the anonymous user signed in when the request began.
 PREVIOUS_USER = "anonymous_auth_previous_user"
@@ -59,19 +58,3 @@ def refresh_last_seen(request: HttpRequest, user: Any) -> None:
     user.__class__._default_manager.filter(pk=user.pk).update(last_seen=now)
     user.last_seen = now
     request.session.modified = True
-
-
-def merge_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """``user_logged_in`` receiver: merge the request's anonymous user into ``user``.
-
-    Never when the new user is that anonymous user (link-account) or is itself
-    anonymous (anonymous sign-in), and at most once per request.
-    """
-    if request is None:
-        return
-    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
-    previous = getattr(request, PREVIOUS_USER, None)
-    if previous is None or previous.pk == user.pk or getattr(user, "is_anonymous_user", False):
-        return
-    setattr(request, PREVIOUS_USER, None)
-    merge_anonymous_user(anonymous_user=previous, user=user, request=request)

@@ -61,6 +61,11 @@ class AnonymousUserQuerySet(models.QuerySet):
         return self.anonymous().filter(seen_before)
 
 
+def uses_username(model: type[Any]) -> bool:
+    """Tell whether ``model`` signs in with a username distinct from its email."""
+    return bool(model.get_email_field_name() != model.USERNAME_FIELD)
+
+
 def name_field(model: type[Any]) -> str | None:
     """The field holding a user's display name: ``name``, else ``first_name``, if any."""
     fields = {f.name for f in model._meta.get_fields()}

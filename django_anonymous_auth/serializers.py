@@ -10,10 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-
-def uses_username(model: Any) -> bool:
-    """Tell whether ``model`` signs in with a username distinct from its email."""
-    return model.get_email_field_name() != model.USERNAME_FIELD
+from .models import uses_username
 
 
 class UserSerializer(serializers.Serializer):

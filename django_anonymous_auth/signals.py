@@ -1,6 +1,9 @@
-"""Notifications sent after the write they describe has been committed.
+"""Notifications of what happened to an anonymous user.
 
-Each is sent with ``sender=user.__class__`` and ``request``.
+Each is sent with ``sender=user.__class__`` and ``request``: ``anonymous_user_created``
+and ``anonymous_user_linked`` once their transaction has committed,
+``anonymous_user_merged`` inside the merge transaction (a receiver that raises rolls
+the merge back).
 """
 
 from django.dispatch import Signal

@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from .. import exceptions
-from ..models import name_field
-from ..serializers import uses_username
+from ..models import name_field, uses_username
 from ..signals import anonymous_user_linked
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from ..conf import app_settings
+from ..middleware import PREVIOUS_USER
 from ..signals import anonymous_user_merged
 
 logger = logging.getLogger("django_anonymous_auth")
@@ -49,3 +50,19 @@ def merge_anonymous_user(*, anonymous_user: Any, user: Any, request: HttpRequest
         )
         return False
     return True
+
+
+def merge_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: merge the request's anonymous user into ``user``.
+
+    Never when the new user is that anonymous user (link-account) or is itself
+    anonymous (anonymous sign-in), and at most once per request.
+    """
+    if request is None:
+        return
+    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    previous = getattr(request, PREVIOUS_USER, None)
+    if previous is None or previous.pk == user.pk or getattr(user, "is_anonymous_user", False):
+        return
+    setattr(request, PREVIOUS_USER, None)
+    merge_anonymous_user(anonymous_user=previous, user=user, request=request)

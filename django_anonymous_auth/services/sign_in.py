@@ -17,8 +17,7 @@ from django.utils.module_loading import import_string
 
 from .. import exceptions
 from ..conf import app_settings
-from ..models import create_anonymous_user
-from ..serializers import uses_username
+from ..models import create_anonymous_user, uses_username
 from ..signals import anonymous_user_created
 
 
