@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.db.models import QuerySet
@@ -52,6 +51,9 @@ class AnonymousUserAdminMixin(MixinBase):
     so put the mixin first and keep those as they are.
     """
 
+    # Django collects ``actions`` from every class of the admin's MRO.
+    actions = ["delete_selected_anonymous_users"]
+
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         columns = list(super().get_list_display(request))
         if "anonymous" not in columns:
@@ -63,16 +65,6 @@ class AnonymousUserAdminMixin(MixinBase):
         if AnonymousUserListFilter not in filters:
             filters.insert(0, AnonymousUserListFilter)
         return filters
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        # The same cases in which Django's ModelAdmin offers no action at all.
-        if self.actions is None or IS_POPUP_VAR in request.GET:
-            return actions
-        action = self.get_action("delete_selected_anonymous_users")
-        if action is not None and self.has_delete_permission(request):
-            actions[action[1]] = action
-        return actions
 
     @admin.display(description=_("Anonymous"), boolean=True, ordering="is_anonymous_user")
     def anonymous(self, user: Any) -> bool:
