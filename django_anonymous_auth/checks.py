@@ -22,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
@@ -30,6 +29,7 @@ from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, HOOK_KEYS, TYPES, app_settings
 from .hooks import is_valid_email_domain
+from .services.sign_in import login_backend
 
 ID = "django_anonymous_auth.{}"
 
@@ -223,10 +223,7 @@ def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[Warning
 @register()
 def check_login_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Anonymous users have no credentials: a backend must load them back by id."""
-    if any(
-        isinstance(cls, type) and issubclass(cls, ModelBackend)
-        for cls in map(import_backend, settings.AUTHENTICATION_BACKENDS)
-    ):
+    if login_backend() is not None:
         return []
     return [
         Error(
@@ -236,10 +233,3 @@ def check_login_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             id=ID.format("E008"),
         )
     ]
-
-
-def import_backend(path: str) -> object:
-    try:
-        return import_string(path)
-    except ImportError:
-        return None  # Django's own checks report a backend that does not import

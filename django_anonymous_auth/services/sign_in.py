@@ -50,7 +50,10 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
         raise exceptions.FailedToCreateUser() from None
     if current.is_authenticated:
         logout(request)
-    login(request, user, backend=login_backend())
+    backend = login_backend()
+    if backend is None:
+        raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
+    login(request, user, backend=backend)
     transaction.on_commit(
         partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
     )
@@ -81,15 +84,19 @@ def sign_in_with_email(*, request: HttpRequest, email: str, password: str) -> An
     return user
 
 
-def login_backend() -> str:
+def login_backend() -> str | None:
     """The backend that logs anonymous users in: the first ``ModelBackend`` configured.
 
     Django keeps it in the session and asks it for the user on every later request,
     so it must load users by id, as ``ModelBackend`` and its subclasses (allauth's
     among them) do. Credential-only backends, such as django-axes', often come first.
-    System check E008 makes sure there is one.
+    ``None`` when there is none, which system check E008 reports.
     """
     for path in settings.AUTHENTICATION_BACKENDS:
-        if issubclass(import_string(path), ModelBackend):
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue  # fails where Django itself loads the backends
+        if isinstance(backend, type) and issubclass(backend, ModelBackend):
             return path
-    raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
+    return None
