@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import User
-from .services.cleanup import bulk_delete_anonymous_users
+from .models import User, user_queryset
+from .services import bulk_delete_anonymous_users
 
 
 class AnonymousUserListFilter(admin.SimpleListFilter):
@@ -32,9 +32,9 @@ class AnonymousUserListFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.filter(is_anonymous_user=True)
+            return user_queryset(queryset).anonymous()
         if self.value() == "no":
-            return queryset.filter(is_anonymous_user=False)
+            return user_queryset(queryset).linked()
         return queryset
 
 
@@ -75,16 +75,18 @@ class AnonymousUserAdminMixin(MixinBase):
         self, request: HttpRequest, queryset: QuerySet[Any]
     ) -> None:
         """Delete the selected anonymous users, in batches; report linked ones as skipped."""
-        linked = queryset.filter(is_anonymous_user=False).count()
+        linked = user_queryset(queryset).linked().count()
         # The changelist's queryset can be DISTINCT (a search across relations), which
         # SELECT ... FOR UPDATE refuses: hand the cleanup a plain one, by primary key.
         selected = queryset.model._base_manager.filter(pk__in=queryset.values("pk"))
         stats = bulk_delete_anonymous_users(selected)
-        deleted = stats.deleted
-        message = ngettext(
-            "Deleted %(count)d anonymous user.", "Deleted %(count)d anonymous users.", deleted
-        )
-        self.message_user(request, message % {"count": deleted}, messages.SUCCESS)
+        if deleted := stats.deleted:
+            message = ngettext(
+                "Deleted %(count)d anonymous user.", "Deleted %(count)d anonymous users.", deleted
+            )
+            self.message_user(request, message % {"count": deleted}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("No anonymous users were deleted."), messages.WARNING)
         if linked:
             message = ngettext(
                 "Skipped %(count)d linked user: only anonymous users are deleted.",

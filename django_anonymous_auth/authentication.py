@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from . import previous_user
 from .exceptions import CsrfFailed
-from .middleware import remember_anonymous_user
 
 
 class BearerSessionAuthentication(authentication.BaseAuthentication):
@@ -48,7 +48,7 @@ class BearerSessionAuthentication(authentication.BaseAuthentication):
         user = get_user(django_request)  # unknown or expired key: an empty session
         if not user.is_authenticated:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
-        remember_anonymous_user(django_request, user)
+        previous_user.remember(django_request, user)
         return user, key
 
     def authenticate_header(self, request: Request) -> str:

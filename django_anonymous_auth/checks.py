@@ -27,9 +27,10 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, HOOK_KEYS, TYPES, app_settings
+from .backends import login_backend
+from .conf import SETTINGS, app_settings
 from .hooks import is_valid_email_domain
-from .services.sign_in import login_backend
+from .models import expiry_cutoff
 
 ID = "django_anonymous_auth.{}"
 
@@ -45,9 +46,11 @@ def check_user_model(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             Error(
                 f"{model._meta.label} has no is_anonymous_user field.",
                 hint=(
-                    "Use AUTH_USER_MODEL = 'django_anonymous_auth.User', or add "
-                    "django_anonymous_auth.models.AnonymousUserMixin to your user model "
-                    "and run makemigrations."
+                    "Use AUTH_USER_MODEL = 'django_anonymous_auth.User' in a new project, "
+                    "or add django_anonymous_auth.models.AnonymousUserMixin to your own "
+                    "user model and run makemigrations. A project on Django's stock "
+                    "auth.User first moves to a custom user model: see "
+                    "docs/custom-user-model.md of django-anonymous-auth."
                 ),
                 obj=model,
                 id=ID.format("E001"),
@@ -65,27 +68,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors = [
         Error(
             f"ANONYMOUS_AUTH has an unknown key {key!r}.",
-            hint=f"Known keys: {', '.join(DEFAULTS)}.",
+            hint=f"Known keys: {', '.join(SETTINGS)}.",
             id=ID.format("E002"),
         )
-        for key in sorted(set(value) - set(DEFAULTS))
+        for key in sorted(set(value) - set(SETTINGS))
     ]
-    for key in sorted(set(value) & set(DEFAULTS)):
+    for key in sorted(set(value) & set(SETTINGS)):
         error = check_value(key, value[key])
         if error is not None:
             errors.append(error)
-    if not errors and app_settings.EXPIRE_AFTER <= app_settings.ACTIVITY_UPDATE_INTERVAL:
-        errors.append(
-            Error(
-                "ANONYMOUS_AUTH['EXPIRE_AFTER'] must be longer than "
-                "ANONYMOUS_AUTH['ACTIVITY_UPDATE_INTERVAL'].",
-                hint=(
-                    "last_seen moves once per interval, so the cleanup would delete "
-                    "guests who are still active."
-                ),
-                id=ID.format("E007"),
-            )
-        )
+    if not errors:
+        try:
+            expiry_cutoff(app_settings.EXPIRE_AFTER)
+        except ValueError as exc:
+            errors.append(Error(f"ANONYMOUS_AUTH['EXPIRE_AFTER']: {exc}", id=ID.format("E007")))
     return errors
 
 
@@ -101,7 +97,7 @@ def has_type(value: Any, expected: tuple[type, ...]) -> bool:
 def check_value(key: str, value: Any) -> Error | None:
     """The error of one ``ANONYMOUS_AUTH`` value, if it has one."""
     setting = f"ANONYMOUS_AUTH[{key!r}]"
-    expected = TYPES[key]
+    expected = SETTINGS[key].types
     if not has_type(value, expected):
         names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
         return Error(
@@ -114,7 +110,7 @@ def check_value(key: str, value: Any) -> Error | None:
             f"{setting} = {value!r} is not a rate such as '30/hour' or '5/minute'.",
             id=ID.format("E003"),
         )
-    if key in HOOK_KEYS:
+    if SETTINGS[key].dotted_path:
         try:
             import_string(value)
         except ImportError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
@@ -16,6 +17,8 @@ from .conf import app_settings
 
 #: Reserved by RFC 2606: mail to it can never be delivered to anyone.
 FALLBACK_EMAIL_DOMAIN = "anonymous.invalid"
+PLACEHOLDER_PREFIX = "temp-"
+PLACEHOLDER_TOKEN_LENGTH = 32
 
 
 def is_valid_email_domain(domain: str) -> bool:
@@ -29,28 +32,33 @@ def is_valid_email_domain(domain: str) -> bool:
     return "." in domain and not domain.startswith("[")
 
 
-def email_domain(request: HttpRequest) -> str:
-    """Return the domain of placeholder emails for this request."""
+def email_domain(request: HttpRequest | None) -> str:
+    """Return the domain of placeholder emails for this request (or for none)."""
     domain = app_settings.EMAIL_DOMAIN_NAME
     if domain:
         return domain
     if apps.is_installed("django.contrib.sites"):
         from django.contrib.sites.shortcuts import get_current_site
 
-        domain = get_current_site(request).domain
-    else:
-        domain = request.get_host()
-    domain = split_domain_port(domain)[0] or domain
-    return domain if is_valid_email_domain(domain) else FALLBACK_EMAIL_DOMAIN
+        domain = split_domain_port(get_current_site(request).domain)[0]
+    elif request is not None:
+        # Only a host ALLOWED_HOSTS names exactly: behind a wildcard the client picks
+        # the Host header, and with it the domain of someone's real mailbox.
+        host = split_domain_port(request.get_host())[0]
+        domain = host if host in settings.ALLOWED_HOSTS else ""
+    fits = len(f"{PLACEHOLDER_PREFIX}{'x' * PLACEHOLDER_TOKEN_LENGTH}@{domain}") <= 254
+    return domain if domain and fits and is_valid_email_domain(domain) else FALLBACK_EMAIL_DOMAIN
 
 
-def generate_email(*, request: HttpRequest) -> str:
+def generate_email(*, request: HttpRequest | None) -> str:
     """Return ``temp-<32 random [a-z0-9]>@<domain>``."""
-    token = get_random_string(32, allowed_chars="abcdefghijklmnopqrstuvwxyz0123456789")
-    return f"temp-{token}@{email_domain(request)}"
+    token = get_random_string(
+        PLACEHOLDER_TOKEN_LENGTH, allowed_chars="abcdefghijklmnopqrstuvwxyz0123456789"
+    )
+    return f"{PLACEHOLDER_PREFIX}{token}@{email_domain(request)}"
 
 
-def generate_name(*, request: HttpRequest) -> str:
+def generate_name(*, request: HttpRequest | None) -> str:
     """Return the display name of a new anonymous user."""
     return gettext("Anonymous")
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import validate_email
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .conf import app_settings
 
 
 class AnonymousUserMixin(models.Model):
@@ -40,8 +44,72 @@ class AnonymousUserMixin(models.Model):
         abstract = True
 
 
+# Django gives each child of an abstract model the Meta of the first base in its MRO
+# that has one. Without ours, a model declared ``class User(AnonymousUserMixin,
+# AbstractUser)`` keeps AbstractUser's Meta (verbose names, swappable) as it would
+# without the mixin.
+del AnonymousUserMixin.Meta
+
+
+def is_signed_in_anonymous_user(user: Any) -> bool:
+    """Tell whether ``user`` (``request.user``, say) is a signed-in anonymous user."""
+    return bool(
+        user is not None and user.is_authenticated and getattr(user, "is_anonymous_user", False)
+    )
+
+
+def uses_username(model: type[Any]) -> bool:
+    """Tell whether ``model`` signs in with a username distinct from its email."""
+    return bool(model.get_email_field_name() != model.USERNAME_FIELD)
+
+
+def name_field(model: type[Any]) -> str | None:
+    """The field holding a user's display name: ``name``, else ``first_name``, if any."""
+    fields = {f.name for f in model._meta.get_fields()}
+    return next((name for name in ("name", "first_name") if name in fields), None)
+
+
+def identity_fields(
+    model: type[Any], *, email: str, username: str | None = None, name: str | None = None
+) -> dict[str, str]:
+    """The field values that say who a user of ``model`` is.
+
+    The email also fills the username field of username-based models unless
+    ``username`` is given; ``name`` goes to the display-name field, if the model has one.
+    """
+    values = {model.get_email_field_name(): email, model.USERNAME_FIELD: username or email}
+    field = name_field(model)
+    if name is not None and field:
+        values[field] = name
+    return values
+
+
+def expiry_cutoff(older_than: timedelta) -> datetime:
+    """The moment before which an anonymous user counts as abandoned.
+
+    ``last_seen`` moves once per ``ACTIVITY_UPDATE_INTERVAL``: a guest active a
+    minute ago may carry a ``last_seen`` that old, so ``older_than`` must be longer.
+    """
+    interval = app_settings.ACTIVITY_UPDATE_INTERVAL
+    if older_than <= interval:
+        raise ValueError(
+            f"The expiry age ({older_than}) must be longer than "
+            f"ANONYMOUS_AUTH['ACTIVITY_UPDATE_INTERVAL'] ({interval}), or guests who are "
+            "still active would be deleted."
+        )
+    try:
+        return timezone.now() - older_than
+    except OverflowError:
+        raise ValueError(f"The expiry age ({older_than}) reaches back before year 1.") from None
+
+
 class AnonymousUserQuerySet(models.QuerySet):
-    """Queries over users that have ``is_anonymous_user``."""
+    """Queries over users that have ``is_anonymous_user``.
+
+    A project's own manager offers them when built with
+    ``UserManager.from_queryset(AnonymousUserQuerySet)``; this app reaches them
+    through :func:`user_queryset`, whatever manager the model has.
+    """
 
     def anonymous(self) -> AnonymousUserQuerySet:
         return self.filter(is_anonymous_user=True)
@@ -60,40 +128,49 @@ class AnonymousUserQuerySet(models.QuerySet):
             seen_before |= Q(last_seen__isnull=True, date_joined__lt=cutoff)
         return self.anonymous().filter(seen_before)
 
+    def create_anonymous_user(self, *, request: HttpRequest | None = None, **fields: Any) -> Any:
+        """Create and save an anonymous user, complete with generated email and name.
 
-def uses_username(model: type[Any]) -> bool:
-    """Tell whether ``model`` signs in with a username distinct from its email."""
-    return bool(model.get_email_field_name() != model.USERNAME_FIELD)
+        ``fields`` may set ``email``, ``name`` (else ``GENERATE_EMAIL`` and
+        ``GENERATE_NAME`` give them) or any other field. The password is
+        unusable, so an anonymous user can never sign in with one. Raises Django's
+        ``ValidationError`` when the email is not valid.
+        """
+        email = fields.pop("email", None) or app_settings.import_hook("GENERATE_EMAIL")(
+            request=request
+        )
+        validate_email(email)
+        name = fields.pop("name", None)
+        if name is None:
+            name = app_settings.import_hook("GENERATE_NAME")(request=request)
+        user: Any = self.model(
+            **identity_fields(self.model, email=email, name=name),
+            is_anonymous_user=True,
+            # Set now, so the cleanup needs no date_joined and the first requests no UPDATE.
+            last_seen=timezone.now(),
+            **fields,
+        )
+        user.set_unusable_password()
+        user.save(using=self.db)
+        return user
 
 
-def name_field(model: type[Any]) -> str | None:
-    """The field holding a user's display name: ``name``, else ``first_name``, if any."""
-    fields = {f.name for f in model._meta.get_fields()}
-    return next((name for name in ("name", "first_name") if name in fields), None)
+def user_queryset(source: type[Any] | QuerySet[Any]) -> AnonymousUserQuerySet:
+    """This app's queries over a user model or queryset, whatever manager the model has."""
+    if isinstance(source, AnonymousUserQuerySet):
+        return source
+    if isinstance(source, QuerySet):
+        return AnonymousUserQuerySet(
+            model=source.model, query=source.query.chain(), using=source.db
+        )
+    return AnonymousUserQuerySet(model=source)
 
 
 def create_anonymous_user(
-    model: type[Any], *, email: str, name: str, using: str | None = None
+    model: type[Any], *, request: HttpRequest | None = None, **fields: Any
 ) -> Any:
-    """Create and save an anonymous user of ``model``, which has the mixin.
-
-    The placeholder email also fills the username field of username-based models.
-    The password is unusable, so an anonymous user can never sign in with one.
-    """
-    values: dict[str, Any] = {
-        model.get_email_field_name(): email,
-        "is_anonymous_user": True,
-        # Set now, so the cleanup needs no date_joined and the first requests no UPDATE.
-        "last_seen": timezone.now(),
-    }
-    values[model.USERNAME_FIELD] = email
-    field = name_field(model)
-    if field:
-        values[field] = name
-    user = model(**values)
-    user.set_unusable_password()
-    user.save(using=using)
-    return user
+    """Create an anonymous user of ``model``, which has the mixin, whatever its manager."""
+    return user_queryset(model).create_anonymous_user(request=request, **fields)
 
 
 class UserManager(BaseUserManager.from_queryset(AnonymousUserQuerySet)):  # type: ignore[misc]
@@ -122,9 +199,6 @@ class UserManager(BaseUserManager.from_queryset(AnonymousUserQuerySet)):  # type
         if extra_fields["is_staff"] is not True or extra_fields["is_superuser"] is not True:
             raise ValueError("A superuser must have is_staff=True and is_superuser=True")
         return self._create_user(email, password, **extra_fields)
-
-    def create_anonymous_user(self, *, email: str, name: str) -> User:
-        return create_anonymous_user(self.model, email=email, name=name, using=self._db)
 
     def get_by_natural_key(self, username: str | None) -> User:
         # Emails are unique case-insensitively, so sign-in must find them that way too.

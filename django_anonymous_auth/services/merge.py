@@ -8,9 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 
+from .. import previous_user
 from ..conf import app_settings
-from ..middleware import PREVIOUS_USER
+from ..exceptions import Unauthorized, UserIsNotAnonymous
+from ..models import is_signed_in_anonymous_user
 from ..signals import anonymous_user_merged
+from .locks import lock_anonymous_user
 
 logger = logging.getLogger("django_anonymous_auth")
 
@@ -26,12 +29,9 @@ def merge_anonymous_user(*, anonymous_user: Any, user: Any, request: HttpRequest
     model = anonymous_user.__class__
     try:
         with transaction.atomic():
-            locked = (
-                model._default_manager.select_for_update()
-                .filter(pk=anonymous_user.pk, is_anonymous_user=True)
-                .first()
-            )
-            if locked is None:  # linked or deleted meanwhile: nothing to merge
+            try:
+                locked = lock_anonymous_user(anonymous_user.pk)
+            except (Unauthorized, UserIsNotAnonymous):  # linked or deleted meanwhile
                 return False
             app_settings.import_hook("ON_LINK_ACCOUNT")(
                 anonymous_user=locked, user=user, request=request
@@ -58,11 +58,9 @@ def merge_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs
     Never when the new user is that anonymous user (link-account) or is itself
     anonymous (anonymous sign-in), and at most once per request.
     """
-    if request is None:
+    if request is None or is_signed_in_anonymous_user(user):
         return
-    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
-    previous = getattr(request, PREVIOUS_USER, None)
-    if previous is None or previous.pk == user.pk or getattr(user, "is_anonymous_user", False):
+    previous = previous_user.take(request)
+    if previous is None or previous.pk == user.pk:
         return
-    setattr(request, PREVIOUS_USER, None)
     merge_anonymous_user(anonymous_user=previous, user=user, request=request)

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ...conf import app_settings
-from ...services.cleanup import DeletionStats, delete_expired_anonymous_users
+from ...services import DeletionStats, delete_expired_anonymous_users
 
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -29,7 +29,10 @@ def parse_duration(value: str) -> timedelta:
             f"--older-than must be a positive whole number followed by d (days), h (hours) "
             f"or m (minutes), such as 30d, 12h or 90m; got {value!r}."
         )
-    return timedelta(**{UNITS[match[2]]: int(match[1])})
+    try:
+        return timedelta(**{UNITS[match[2]]: int(match[1])})
+    except OverflowError:
+        raise ValueError(f"--older-than {value} is longer than Python can count.") from None
 
 
 def positive_int(value: str) -> int:
@@ -86,7 +89,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 progress=report,
             )
-        except ValueError as exc:  # --workers on a database that cannot run them
+        except ValueError as exc:  # a cutoff too short or too long; --workers it cannot run
             raise CommandError(str(exc)) from None
         age = describe(older_than)
         if options["dry_run"]:
