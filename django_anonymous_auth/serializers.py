@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-from .models import uses_username
+from .models import identity_fields, uses_username
 
 
 class UserSerializer(serializers.Serializer):
@@ -68,10 +68,10 @@ class LinkAccountSerializer(EmailPasswordSerializer):
                 field.run_validators(attrs["username"])
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"username": list(exc.messages)}) from exc
-        identity = {model.get_email_field_name(): attrs["email"]}
-        if uses_username(model):
-            identity[model.USERNAME_FIELD] = attrs["username"]
         # An unsaved user with the new identity, for the similarity validator.
+        identity = identity_fields(
+            model, email=attrs["email"], username=attrs.get("username"), name=attrs.get("name")
+        )
         candidate = model(**identity)
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
