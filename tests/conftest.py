@@ -1,3 +1,36 @@
+"""Fixtures shared by the test suite; plain helpers live in ``tests/helpers.py``.
+
+Each fixture name has one meaning everywhere:
+
+``user_model``
+    The configured user model (``AUTH_USER_MODEL``).
+``make_user``
+    Factory of linked users: an email and the password ``PASSWORD``, ``is_anonymous_user``
+    False, whatever the model's username field.
+``linked_user``
+    One linked user, ``ada@example.com`` with ``PASSWORD``.
+``anonymous_user``
+    A user row with ``is_anonymous_user=True``, created directly through
+    ``helpers.make_anonymous_user()``: no request, no session, no client.
+``api_client``
+    A browser nobody signed in to: a ``CookieClient`` (``APIClient`` keeping cookies,
+    Django's CSRF checks enforced).
+``anonymous_client``
+    A browser (``CookieClient``) signed in anonymously through the API; the sign-in's JSON
+    body is ``anonymous_client.signed_in``.
+``client_kind``
+    ``"cookie"`` or ``"bearer"``: a test that asks for it runs once for each.
+``anonymous_client_of_kind``
+    Signed in anonymously through the API like ``anonymous_client``, as a client of
+    ``client_kind``: the browser itself, or an app (``BearerClient``) sending the token it
+    got in ``Authorization: Bearer`` and no cookies. Its ``.signed_in`` is the sign-in body.
+``count_statements``
+    Context manager counting the SQL statements of a block, transaction control left out.
+
+A module's own fixtures follow the same words: ``anonymous_...`` for an anonymous user or a
+client signed in as one, ``linked_...`` for a user with an email and a password.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,11 +42,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from django_anonymous_auth.models import create_anonymous_user
-
-PASSWORD = "correct horse battery staple"
+from .helpers import PASSWORD, CookieClient, make_anonymous_user, signed_in_anonymously
 
 
 @pytest.fixture(autouse=True)
@@ -46,54 +76,31 @@ def linked_user(make_user: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def anonymous_user(db: None, user_model: type[Any]) -> Any:
-    return create_anonymous_user(
-        user_model, email="temp-0123456789abcdefghijklmnopqrstuv@anonymous.invalid", name="Guest"
-    )
+def anonymous_user(db: None) -> Any:
+    return make_anonymous_user()
 
 
 @pytest.fixture
-def api_client(db: None) -> APIClient:
+def api_client(db: None) -> CookieClient:
     """A browser-like client: session cookie, and Django's CSRF checks enforced."""
-    return APIClient(enforce_csrf_checks=True)
+    return CookieClient()
 
 
-def api(path: str) -> str:
-    return f"/api/auth/{path}"
+@pytest.fixture
+def anonymous_client(db: None) -> CookieClient:
+    """A browser signed in anonymously; ``.signed_in`` is the sign-in body."""
+    return signed_in_anonymously("cookie")
 
 
-def csrf_headers(client: APIClient) -> dict[str, str]:
-    """The header a browser page sends, from the ``csrftoken`` cookie Django set.
-
-    Like a page, a client without the cookie yet asks get-session first, which sets it.
-    """
-    if "csrftoken" not in client.cookies:
-        client.get(api("get-session"))
-    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+@pytest.fixture(params=["cookie", "bearer"])
+def client_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
-def sign_in_anonymously(client: APIClient) -> dict[str, Any]:
-    """POST sign-in/anonymous and return the JSON body."""
-    response = client.post(api("sign-in/anonymous"), **csrf_headers(client))
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def bearer_client(token: str) -> APIClient:
-    """A mobile-app-like client: no cookies, the token in ``Authorization``."""
-    client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
-def session_user(client: APIClient) -> Any:
-    """The JSON ``user`` of GET get-session, or None when nobody is signed in."""
-    response = client.get(api("get-session"))
-    if response.status_code == 401:
-        return None
-    assert response.status_code == 200, response.content
-    body = response.json()
-    return body and body["user"]
+@pytest.fixture
+def anonymous_client_of_kind(db: None, client_kind: str) -> Any:
+    """``anonymous_client`` as a browser (cookie) or as an app holding the token (bearer)."""
+    return signed_in_anonymously(client_kind)
 
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,9 +13,8 @@ from django.urls import reverse
 
 from django_anonymous_auth.admin import AnonymousUserAdminMixin
 from django_anonymous_auth.models import User as ShippedUser
-from django_anonymous_auth.models import create_anonymous_user
 
-from .conftest import PASSWORD
+from .helpers import PASSWORD, make_anonymous_user
 from .testapp import models as testapp
 from .testapp.models import Invoice, Note
 
@@ -27,18 +24,6 @@ SHIPPED = settings.AUTH_USER_MODEL == "django_anonymous_auth.User"
 shipped_only = pytest.mark.skipif(not SHIPPED, reason="the shipped User is not the user model")
 
 ACTION = "delete_selected_anonymous_users"
-
-
-@pytest.fixture
-def guest(db: None, user_model: type[Any]) -> Callable[[], Any]:
-    """Create anonymous users, each with its own placeholder email."""
-    numbers = itertools.count()
-
-    def make() -> Any:
-        email = f"temp-{next(numbers):032d}@anonymous.invalid"
-        return create_anonymous_user(user_model, email=email, name="Guest")
-
-    return make
 
 
 def url(user_model: type[Any], view: str = "changelist", *args: Any) -> str:
@@ -75,29 +60,29 @@ def test_the_shipped_admin_is_registered_only_when_its_model_is_the_user_model()
 # The filter and the column ---------------------------------------------------------------
 
 
-def test_filter_yes_lists_only_anonymous_users(admin_client, user_model, guest, make_user):
-    guests = {guest().pk, guest().pk}
+def test_filter_yes_lists_only_anonymous_users(admin_client, user_model, make_user):
+    anonymous = {make_anonymous_user().pk, make_anonymous_user().pk}
     make_user(email="ada@example.com")
 
     response = admin_client.get(url(user_model), {"is_anonymous_user": "yes"})
 
-    assert listed(response) == guests
+    assert listed(response) == anonymous
     assert "ada@example.com" not in response.content.decode()
 
 
-def test_filter_no_lists_only_linked_users(admin_client, admin_user, user_model, guest, make_user):
-    one_guest = guest()
+def test_filter_no_lists_only_linked_users(admin_client, admin_user, user_model, make_user):
+    anonymous = make_anonymous_user()
     ada = make_user(email="ada@example.com")
 
     response = admin_client.get(url(user_model), {"is_anonymous_user": "no"})
 
     assert listed(response) == {ada.pk, admin_user.pk}
-    assert one_guest.email not in response.content.decode()
+    assert anonymous.email not in response.content.decode()
 
 
-def test_without_the_filter_everyone_is_listed(admin_client, admin_user, user_model, guest):
-    one_guest = guest()
-    assert listed(admin_client.get(url(user_model))) == {one_guest.pk, admin_user.pk}
+def test_without_the_filter_everyone_is_listed(admin_client, admin_user, user_model):
+    anonymous = make_anonymous_user()
+    assert listed(admin_client.get(url(user_model))) == {anonymous.pk, admin_user.pk}
 
 
 def test_the_filter_offers_yes_and_no_in_the_sidebar(admin_client, user_model):
@@ -108,26 +93,26 @@ def test_the_filter_offers_yes_and_no_in_the_sidebar(admin_client, user_model):
     assert 'href="?is_anonymous_user=no"' in content
 
 
-def test_the_anonymous_column_shows_the_flag(admin_client, user_model, guest):
-    guest()
+def test_the_anonymous_column_shows_the_flag(admin_client, user_model):
+    make_anonymous_user()
 
     content = admin_client.get(url(user_model)).content.decode()
 
     assert ">Anonymous</a></div>" in content  # a sortable column header
     cells = content.split('<td class="field-anonymous">')[1:]
     flags = sorted(cell.split('alt="')[1].split('"')[0] for cell in cells)
-    assert flags == ["False", "True"]  # the admin user, the guest
+    assert flags == ["False", "True"]  # the admin user, the anonymous user
 
 
 def test_the_changelist_costs_the_same_queries_for_3_or_30_users(
-    admin_client, user_model, guest, django_assert_num_queries
+    admin_client, user_model, django_assert_num_queries
 ):
     for _ in range(3):
-        guest()
+        make_anonymous_user()
     with CaptureQueriesContext(connection) as three:
         assert len(listed(admin_client.get(url(user_model), {"is_anonymous_user": "yes"}))) == 3
     for _ in range(27):
-        guest()
+        make_anonymous_user()
 
     with django_assert_num_queries(len(three)):
         response = admin_client.get(url(user_model), {"is_anonymous_user": "yes"})
@@ -144,9 +129,9 @@ def test_the_action_is_offered(admin_client, user_model):
 
 
 def test_the_action_deletes_selected_anonymous_users_and_skips_linked_ones(
-    admin_client, admin_user, user_model, guest, make_user
+    admin_client, admin_user, user_model, make_user
 ):
-    chosen, spared = [guest(), guest()], guest()
+    chosen, spared = [make_anonymous_user(), make_anonymous_user()], make_anonymous_user()
     ada = make_user(email="ada@example.com")
     Note.objects.create(owner=chosen[0], text="goes with its owner")
 
@@ -164,10 +149,8 @@ def test_the_action_deletes_selected_anonymous_users_and_skips_linked_ones(
     ]
 
 
-def test_the_action_keeps_users_that_protected_data_refers_to(
-    admin_client, admin_user, user_model, guest
-):
-    invoiced, other = guest(), guest()
+def test_the_action_keeps_users_that_protected_data_refers_to(admin_client, admin_user, user_model):
+    invoiced, other = make_anonymous_user(), make_anonymous_user()
     Invoice.objects.create(owner=invoiced, number="2026-001")
 
     response = admin_client.post(
@@ -184,10 +167,10 @@ def test_the_action_keeps_users_that_protected_data_refers_to(
 
 
 def test_the_action_on_all_filtered_rows_deletes_every_anonymous_user(
-    admin_client, admin_user, user_model, guest, make_user
+    admin_client, admin_user, user_model, make_user
 ):
     for _ in range(5):
-        guest()
+        make_anonymous_user()
     ada = make_user(email="ada@example.com")
 
     response = admin_client.post(
@@ -200,7 +183,7 @@ def test_the_action_on_all_filtered_rows_deletes_every_anonymous_user(
     assert messages_of(response) == ["Deleted 5 anonymous users."]
 
 
-def test_the_action_needs_the_delete_permission(user_model, guest, make_user):
+def test_the_action_needs_the_delete_permission(user_model, make_user):
     staff = make_user(email="staff@example.com", is_staff=True)
     staff.user_permissions.add(
         *Permission.objects.filter(
@@ -208,13 +191,13 @@ def test_the_action_needs_the_delete_permission(user_model, guest, make_user):
             codename__in=[f"view_{user_model._meta.model_name}"],
         )
     )
-    one_guest = guest()
+    anonymous = make_anonymous_user()
     client = Client()
     client.force_login(staff)
 
     assert ACTION not in client.get(url(user_model)).content.decode()
-    client.post(url(user_model), {"action": ACTION, "_selected_action": [one_guest.pk]})
-    assert one_guest.pk in remaining(user_model)
+    client.post(url(user_model), {"action": ACTION, "_selected_action": [anonymous.pk]})
+    assert anonymous.pk in remaining(user_model)
 
 
 # The shipped model's forms -------------------------------------------------------------

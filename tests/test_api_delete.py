@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from django_anonymous_auth.exceptions import Unauthorized
 from django_anonymous_auth.services import delete_anonymous_user
 
-from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 from .testapp.models import Invoice, Note
 
 pytestmark = pytest.mark.django_db

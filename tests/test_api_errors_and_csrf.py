@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 

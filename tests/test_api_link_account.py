@@ -14,8 +14,8 @@ from django_anonymous_auth.exceptions import Unauthorized
 from django_anonymous_auth.services import link_account
 from django_anonymous_auth.signals import anonymous_user_linked
 
-from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 from .hashers import WatchedArgon2PasswordHasher
+from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
-from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 

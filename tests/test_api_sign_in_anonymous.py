@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from django_anonymous_auth.signals import anonymous_user_created
 
-from .conftest import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user
 from .hashers import CountingArgon2PasswordHasher
+from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import threading
@@ -19,11 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_anonymous_auth.models import create_anonymous_user
 from django_anonymous_auth.services import cleanup
 from django_anonymous_auth.services.cleanup import DeletionStats, delete_expired_anonymous_users
 
-from .conftest import api, session_user, sign_in_anonymously
+from .helpers import api, make_anonymous_user, session_user, sign_in_anonymously
 from .testapp.models import Invoice, Note
 
 pytestmark = pytest.mark.django_db
@@ -31,21 +29,14 @@ pytestmark = pytest.mark.django_db
 THIRTY_DAYS = timedelta(days=30)
 
 
-@pytest.fixture
-def guest(db: None, user_model: type[Any]) -> Callable[..., Any]:
+def idle_anonymous_user(
+    *, seen: timedelta | None = timedelta(0), joined: timedelta = timedelta(0)
+) -> Any:
     """Create an anonymous user last seen ``seen`` ago (None: never), joined ``joined`` ago."""
-    numbers = itertools.count()
-
-    def make(*, seen: timedelta | None = timedelta(0), joined: timedelta = timedelta(0)) -> Any:
-        email = f"temp-{next(numbers):032d}@anonymous.invalid"
-        user = create_anonymous_user(user_model, email=email, name="Guest")
-        now = timezone.now()
-        user.last_seen = None if seen is None else now - seen
-        user.date_joined = now - joined
-        user.save(update_fields=["last_seen", "date_joined"])
-        return user
-
-    return make
+    now = timezone.now()
+    return make_anonymous_user(
+        last_seen=None if seen is None else now - seen, date_joined=now - joined
+    )
 
 
 @pytest.fixture(params=["set-based", "collector"])
@@ -96,11 +87,9 @@ class Recorder:
 # The selection ------------------------------------------------------------------------
 
 
-def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(
-    guest, user_model, deletion_path
-):
-    old = [guest(seen=days(31), joined=days(90)) for _ in range(3)]
-    recent = guest(seen=days(29), joined=days(90))
+def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(user_model, deletion_path):
+    old = [idle_anonymous_user(seen=days(31), joined=days(90)) for _ in range(3)]
+    recent = idle_anonymous_user(seen=days(29), joined=days(90))
 
     deleted = delete_expired_anonymous_users(older_than=THIRTY_DAYS)
 
@@ -108,9 +97,9 @@ def test_deletes_anonymous_users_not_seen_for_longer_than_the_cutoff(
     assert existing(user_model, *old, recent) == {recent.pk}
 
 
-def test_a_never_seen_anonymous_user_expires_by_its_date_joined(guest, user_model):
-    old = guest(seen=None, joined=days(31))
-    new = guest(seen=None, joined=days(29))
+def test_a_never_seen_anonymous_user_expires_by_its_date_joined(user_model):
+    old = idle_anonymous_user(seen=None, joined=days(31))
+    new = idle_anonymous_user(seen=None, joined=days(29))
 
     assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 1
     assert existing(user_model, old, new) == {new.pk}
@@ -127,32 +116,32 @@ def test_linked_users_are_never_deleted_however_long_unseen(make_user, user_mode
     assert existing(user_model, linked) == {linked.pk}
 
 
-def test_the_default_cutoff_is_expire_after(guest, user_model, settings):
+def test_the_default_cutoff_is_expire_after(user_model, settings):
     settings.ANONYMOUS_AUTH = {"EXPIRE_AFTER": days(7)}
-    old, recent = guest(seen=days(8)), guest(seen=days(6))
+    old, recent = idle_anonymous_user(seen=days(8)), idle_anonymous_user(seen=days(6))
 
     assert delete_expired_anonymous_users() == 1
     assert existing(user_model, old, recent) == {recent.pk}
 
 
 @pytest.mark.parametrize("older_than", [timedelta(0), -days(1), timedelta(hours=23), days(1)])
-def test_a_cutoff_within_the_activity_interval_is_refused(guest, user_model, older_than):
+def test_a_cutoff_within_the_activity_interval_is_refused(user_model, older_than):
     # last_seen moves once a day: a guest active a minute ago may look 23 hours idle.
-    active_a_minute_ago = guest(seen=timedelta(hours=23))
+    active_a_minute_ago = idle_anonymous_user(seen=timedelta(hours=23))
     with pytest.raises(ValueError, match="ACTIVITY_UPDATE_INTERVAL"):
         delete_expired_anonymous_users(older_than=older_than)
     assert existing(user_model, active_a_minute_ago) == {active_a_minute_ago.pk}
 
 
-def test_command_refuses_a_cutoff_within_the_activity_interval(guest, user_model):
-    active = guest(seen=timedelta(hours=13))
+def test_command_refuses_a_cutoff_within_the_activity_interval(user_model):
+    active = idle_anonymous_user(seen=timedelta(hours=13))
     with pytest.raises(CommandError, match="ACTIVITY_UPDATE_INTERVAL"):
         run("--older-than", "12h")
     assert existing(user_model, active) == {active.pk}
 
 
-def test_dry_run_counts_and_deletes_nothing(guest, user_model):
-    old = [guest(seen=days(31)) for _ in range(2)]
+def test_dry_run_counts_and_deletes_nothing(user_model):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(2)]
 
     assert delete_expired_anonymous_users(older_than=THIRTY_DAYS, dry_run=True) == 2
     assert existing(user_model, *old) == {u.pk for u in old}
@@ -161,8 +150,8 @@ def test_dry_run_counts_and_deletes_nothing(guest, user_model):
 # Batches ------------------------------------------------------------------------------
 
 
-def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model, deletion_path):
-    old = [guest(seen=days(31)) for _ in range(5)]
+def test_deletes_in_batches_and_reports_progress_after_each(user_model, deletion_path):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(5)]
     progress = Recorder()
 
     deleted = delete_expired_anonymous_users(
@@ -174,12 +163,12 @@ def test_deletes_in_batches_and_reports_progress_after_each(guest, user_model, d
     assert existing(user_model, *old) == set()
 
 
-def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model, deletion_path):
+def test_a_batch_costs_the_same_statements_whatever_its_size(user_model, deletion_path):
     """Set-based: one statement per table per batch, never one per user."""
 
     def statements_to_delete(count: int) -> int:
         for _ in range(count):
-            Note.objects.create(owner=guest(seen=days(31)), text="a guest's note")
+            Note.objects.create(owner=idle_anonymous_user(seen=days(31)), text="a guest's note")
         with CaptureQueriesContext(connection) as queries:
             assert delete_expired_anonymous_users(older_than=THIRTY_DAYS, batch_size=count) == (
                 count
@@ -189,8 +178,8 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(guest, user_model, 
     assert statements_to_delete(2) == statements_to_delete(40)
 
 
-def test_delete_receivers_are_sent_every_deleted_user(guest, user_model):
-    old, recent = [guest(seen=days(31)) for _ in range(3)], guest()
+def test_delete_receivers_are_sent_every_deleted_user(user_model):
+    old, recent = [idle_anonymous_user(seen=days(31)) for _ in range(3)], idle_anonymous_user()
     sent: list[Any] = []
 
     def receiver(sender: type[Any], instance: Any, **kwargs: Any) -> None:
@@ -206,10 +195,8 @@ def test_delete_receivers_are_sent_every_deleted_user(guest, user_model):
     assert existing(user_model, *old, recent) == {recent.pk}
 
 
-def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(
-    guest, user_model, deletion_path
-):
-    old, recent = guest(seen=days(31)), guest()
+def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(user_model, deletion_path):
+    old, recent = idle_anonymous_user(seen=days(31)), idle_anonymous_user()
     Note.objects.create(owner=old, text="gone with its owner")
     kept = Note.objects.create(owner=recent, text="stays")
 
@@ -219,9 +206,9 @@ def test_rows_that_reference_a_deleted_user_go_by_their_on_delete_rule(
 
 
 def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(
-    guest, user_model, caplog, deletion_path
+    user_model, caplog, deletion_path
 ):
-    old = [guest(seen=days(31)) for _ in range(5)]
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(5)]
     invoice = Invoice.objects.create(owner=old[2], number="2026-001")
     progress = Recorder()
 
@@ -237,8 +224,8 @@ def test_a_protected_user_is_kept_and_the_rest_of_its_batch_is_deleted(
     assert f"Kept anonymous user {old[2].pk}" in caplog.text
 
 
-def test_protected_users_never_stall_the_run(guest, user_model, deletion_path):
-    old = [guest(seen=days(31)) for _ in range(12)]
+def test_protected_users_never_stall_the_run(user_model, deletion_path):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(12)]
     protected = old[::2]
     for number, user in enumerate(protected):
         Invoice.objects.create(owner=user, number=str(number))
@@ -255,10 +242,10 @@ def test_protected_users_never_stall_the_run(guest, user_model, deletion_path):
 
 
 def test_a_user_linked_between_selection_and_deletion_is_kept(
-    guest, user_model, monkeypatch, deletion_path
+    user_model, monkeypatch, deletion_path
 ):
     """The delete statement re-checks the flag: what SKIP LOCKED guards against on PostgreSQL."""
-    old = [guest(seen=days(31)) for _ in range(3)]
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(3)]
     note = Note.objects.create(owner=old[1], text="must stay with its owner")
     select_batch = cleanup.select_batch
 
@@ -275,9 +262,9 @@ def test_a_user_linked_between_selection_and_deletion_is_kept(
 
 
 def test_a_user_seen_again_between_selection_and_deletion_is_kept(
-    guest, user_model, monkeypatch, deletion_path
+    user_model, monkeypatch, deletion_path
 ):
-    old = [guest(seen=days(31)) for _ in range(3)]
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(3)]
     select_batch = cleanup.select_batch
 
     def select_then_touch(*args: Any, **kwargs: Any) -> list[Any]:
@@ -319,8 +306,11 @@ def run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_command_deletes_and_reports_progress_on_stderr_and_the_count_on_stdout(guest, user_model):
-    old, recent = [guest(seen=days(31)) for _ in range(3)], guest(seen=days(1))
+def test_command_deletes_and_reports_progress_on_stderr_and_the_count_on_stdout(user_model):
+    old, recent = (
+        [idle_anonymous_user(seen=days(31)) for _ in range(3)],
+        idle_anonymous_user(seen=days(1)),
+    )
 
     out, err = run("--older-than", "30d", "--batch-size", "2")
 
@@ -330,9 +320,9 @@ def test_command_deletes_and_reports_progress_on_stderr_and_the_count_on_stdout(
     assert "users/s" in err
 
 
-def test_command_at_verbosity_2_reports_every_batch(guest):
+def test_command_at_verbosity_2_reports_every_batch():
     for _ in range(3):
-        guest(seen=days(31))
+        idle_anonymous_user(seen=days(31))
 
     _, err = run("--older-than", "30d", "--batch-size", "1", "--verbosity", "2")
 
@@ -346,20 +336,18 @@ def test_command_at_verbosity_2_reports_every_batch(guest):
 @pytest.mark.parametrize(
     ("older_than", "deleted"), [("90m", True), ("12h", False), ("1d", False), ("100m", True)]
 )
-def test_command_older_than_takes_days_hours_or_minutes(
-    guest, user_model, settings, older_than, deleted
-):
+def test_command_older_than_takes_days_hours_or_minutes(user_model, settings, older_than, deleted):
     settings.ANONYMOUS_AUTH = {"ACTIVITY_UPDATE_INTERVAL": timedelta(minutes=10)}
-    seen_two_hours_ago = guest(seen=timedelta(hours=2))
+    seen_two_hours_ago = idle_anonymous_user(seen=timedelta(hours=2))
 
     run("--older-than", older_than)
 
     assert bool(existing(user_model, seen_two_hours_ago)) is not deleted
 
 
-def test_command_defaults_to_expire_after(guest, user_model, settings):
+def test_command_defaults_to_expire_after(user_model, settings):
     settings.ANONYMOUS_AUTH = {"EXPIRE_AFTER": days(7)}
-    old, recent = guest(seen=days(8)), guest(seen=days(6))
+    old, recent = idle_anonymous_user(seen=days(8)), idle_anonymous_user(seen=days(6))
 
     out, _ = run()
 
@@ -367,8 +355,8 @@ def test_command_defaults_to_expire_after(guest, user_model, settings):
     assert out == "Deleted 1 anonymous user not seen for 7 days.\n"
 
 
-def test_command_dry_run_counts_and_deletes_nothing(guest, user_model):
-    old = [guest(seen=days(31)) for _ in range(2)]
+def test_command_dry_run_counts_and_deletes_nothing(user_model):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(2)]
 
     out, _ = run("--older-than", "30d", "--dry-run")
 
@@ -376,8 +364,8 @@ def test_command_dry_run_counts_and_deletes_nothing(guest, user_model):
     assert existing(user_model, *old) == {u.pk for u in old}
 
 
-def test_command_reports_the_users_that_protected_data_kept(guest, user_model):
-    old = [guest(seen=days(31)) for _ in range(3)]
+def test_command_reports_the_users_that_protected_data_kept(user_model):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(3)]
     Invoice.objects.create(owner=old[0], number="2026-001")
 
     out, err = run("--older-than", "30d")
@@ -388,8 +376,8 @@ def test_command_reports_the_users_that_protected_data_kept(guest, user_model):
 
 
 @pytest.mark.parametrize("value", ["30", "30x", "d", "0d", "-1d", "1.5d", "30 days", ""])
-def test_command_refuses_a_malformed_older_than(guest, user_model, value):
-    old = guest(seen=days(31))
+def test_command_refuses_a_malformed_older_than(user_model, value):
+    old = idle_anonymous_user(seen=days(31))
 
     with pytest.raises(CommandError, match=r"--older-than must be .* such as 30d, 12h or 90m"):
         run(f"--older-than={value}")
@@ -443,10 +431,8 @@ def postgres_only() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("workers", [1, 2])
-def test_users_being_linked_are_skipped_not_waited_for_and_kept(
-    postgres_only, guest, user_model, workers
-):
-    old = [guest(seen=days(31)) for _ in range(10)]
+def test_users_being_linked_are_skipped_not_waited_for_and_kept(postgres_only, user_model, workers):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(10)]
     linking = old[::2]
     all_locked = threading.Barrier(len(linking) + 1, timeout=10)
     committed = threading.Event()
@@ -477,10 +463,8 @@ def test_users_being_linked_are_skipped_not_waited_for_and_kept(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_links_racing_a_cleanup_never_lose_a_linked_user(
-    postgres_only, guest, user_model, deletion_path
-):
-    old = [guest(seen=days(31)) for _ in range(150)]
+def test_links_racing_a_cleanup_never_lose_a_linked_user(postgres_only, user_model, deletion_path):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(150)]
     targets = [u.pk for u in old[::2]]
     random.Random(5).shuffle(targets)
     linked: list[Any] = []
@@ -510,12 +494,12 @@ def test_links_racing_a_cleanup_never_lose_a_linked_user(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_workers_delete_every_expired_user_exactly_once(postgres_only, guest, user_model):
-    old = [guest(seen=days(31)) for _ in range(60)]
+def test_workers_delete_every_expired_user_exactly_once(postgres_only, user_model):
+    old = [idle_anonymous_user(seen=days(31)) for _ in range(60)]
     protected = old[::10]
     for number, user in enumerate(protected):
         Invoice.objects.create(owner=user, number=str(number))
-    fresh = [guest(seen=days(1)) for _ in range(5)]
+    fresh = [idle_anonymous_user(seen=days(1)) for _ in range(5)]
     progress = Recorder()
 
     deleted = delete_expired_anonymous_users(
@@ -529,17 +513,17 @@ def test_workers_delete_every_expired_user_exactly_once(postgres_only, guest, us
 
 
 @pytest.mark.postgres
-def test_workers_refuse_to_run_inside_a_transaction(postgres_only, guest, user_model):
-    old = guest(seen=days(31))
+def test_workers_refuse_to_run_inside_a_transaction(postgres_only, user_model):
+    old = idle_anonymous_user(seen=days(31))
     with transaction.atomic(), pytest.raises(ValueError, match="outside atomic"):
         delete_expired_anonymous_users(older_than=THIRTY_DAYS, workers=2)
     assert existing(user_model, old) == {old.pk}
 
 
-def test_workers_need_a_database_with_skip_locked(guest, user_model):
+def test_workers_need_a_database_with_skip_locked(user_model):
     if connection.features.has_select_for_update_skip_locked:
         pytest.skip("this database can run workers")
-    old = guest(seen=days(31))
+    old = idle_anonymous_user(seen=days(31))
 
     with pytest.raises(CommandError, match="SKIP LOCKED"):
         run("--workers", "2")

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from django_anonymous_auth.exceptions import AnonymousAuthError, InvalidEmailOrPassword
 
-from .conftest import api
+from .helpers import api
 
 pytestmark = pytest.mark.django_db
 

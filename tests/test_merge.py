@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from django_anonymous_auth.signals import anonymous_user_merged
 
-from .conftest import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
 from .testapp.models import Invoice, Note
 
 pytestmark = pytest.mark.django_db

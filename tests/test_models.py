@@ -6,15 +6,13 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from django_anonymous_auth.models import create_anonymous_user
-
-from .conftest import PASSWORD
+from .helpers import PASSWORD, make_anonymous_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_user_has_the_flag_and_an_unusable_password(user_model):
-    user = create_anonymous_user(user_model, email="temp-x@example.com", name="Guest")
+    user = make_anonymous_user(email="temp-x@example.com", name="Guest")
     user.refresh_from_db()
     assert user.is_anonymous_user is True
     assert user.has_usable_password() is False
