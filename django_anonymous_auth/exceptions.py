@@ -17,48 +17,66 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class AnonymousUsersCannotSignInAgain(exceptions.APIException):
+    """An anonymous user asked for another anonymous account."""
+
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY"
     default_detail = _("Anonymous users cannot sign in again anonymously.")
 
 
 class Unauthorized(exceptions.NotAuthenticated):
+    """Nobody is signed in, or the user signed in is gone."""
+
     default_code = "UNAUTHORIZED"
     default_detail = _("You are not signed in.")
 
 
 class InvalidEmailOrPassword(exceptions.AuthenticationFailed):
+    """Sign-in failed: one answer for an unknown email and a wrong password."""
+
     default_code = "INVALID_EMAIL_OR_PASSWORD"
     default_detail = _("Invalid email or password.")
 
 
 class UserIsNotAnonymous(exceptions.PermissionDenied):
+    """A linked user asked for what only an anonymous user may do."""
+
     default_code = "USER_IS_NOT_ANONYMOUS"
     default_detail = _("Only an anonymous user can do this.")
 
 
 class SelfDeleteDisabled(exceptions.PermissionDenied):
+    """``ALLOW_SELF_DELETE`` is off."""
+
     default_code = "DELETE_ANONYMOUS_USER_DISABLED"
     default_detail = _("Deleting anonymous users is disabled.")
 
 
 class CsrfFailed(exceptions.PermissionDenied):
+    """A cookie request without a valid CSRF token, or from a foreign origin."""
+
     default_code = "CSRF_FAILED"
     default_detail = _("CSRF verification failed.")
 
 
 class UserAgentBlocked(exceptions.PermissionDenied):
+    """A crawler asked for an anonymous account."""
+
     default_code = "USER_AGENT_BLOCKED"
     default_detail = _("Automated clients cannot sign in anonymously.")
 
 
 class UserHasProtectedData(exceptions.APIException):
+    """Deleting the user would take data that ``PROTECT`` or ``RESTRICT`` holds."""
+
     status_code = status.HTTP_409_CONFLICT
     default_code = "USER_HAS_PROTECTED_DATA"
     default_detail = _("This account holds data that cannot be deleted with it.")
 
 
 class UserAlreadyExists(exceptions.APIException):
+    """Another account has this email (in any letter case) or username."""
+
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "USER_ALREADY_EXISTS"
     default_detail = _("A user with this email already exists.")

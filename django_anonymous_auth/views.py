@@ -23,6 +23,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from . import services
@@ -75,16 +76,19 @@ class AuthView(APIView):
             # Django's AnonymousUser.
             request.user = AnonymousUser()
 
-    def json_body(self, request: Request) -> Any:
-        """The parsed JSON body; any other media type is a 415.
+    def validated_body(self, request: Request, serializer_class: type[Serializer]) -> Any:
+        """The JSON body, validated by ``serializer_class``; any other media type is a 415.
 
-        Checked here, not left to ``request.data``: the CSRF check may already have
-        had Django parse a form body, and DRF then reads that as an empty form.
+        The media type is checked here, not left to ``request.data``: the CSRF check
+        may already have had Django parse a form body, and DRF then reads that as an
+        empty form.
         """
         negotiator = self.get_content_negotiator()
         if request.content_type and not negotiator.select_parser(request, self.get_parsers()):
             raise UnsupportedMediaType(request.content_type)
-        return request.data
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not origin_is_trusted(request):
@@ -116,9 +120,8 @@ class LinkAccountView(AuthView):
     permission_classes = [IsAnonymousUser]
 
     def post(self, request: Request) -> Response:
-        serializer = LinkAccountSerializer(data=self.json_body(request))
-        serializer.is_valid(raise_exception=True)
-        user = services.link_account(request=request, **serializer.validated_data)
+        data = self.validated_body(request, LinkAccountSerializer)
+        user = services.link_account(request=request, **data)
         return signed_in(user, request)
 
 
@@ -126,9 +129,8 @@ class SignInEmailView(AuthView):
     """``POST sign-in/email`` ``{email, password}``."""
 
     def post(self, request: Request) -> Response:
-        serializer = EmailPasswordSerializer(data=self.json_body(request))
-        serializer.is_valid(raise_exception=True)
-        user = services.sign_in_with_email(request=request, **serializer.validated_data)
+        data = self.validated_body(request, EmailPasswordSerializer)
+        user = services.sign_in_with_email(request=request, **data)
         return signed_in(user, request)
 
 
