@@ -15,7 +15,7 @@ from django_anonymous_auth.services import link_account
 from django_anonymous_auth.signals import anonymous_user_linked
 
 from .hashers import WatchedArgon2PasswordHasher
-from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import PASSWORD, api, bearer_client, post, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +23,12 @@ LINK = api("anonymous/link-account")
 
 
 def link(client: APIClient, **body):
-    return client.post(LINK, body, format="json", **csrf_headers(client))
+    return post(client, LINK, body, format="json")
 
 
-@pytest.fixture
-def guest(api_client):
-    """A browser signed in anonymously: (client, sign-in body)."""
-    return api_client, sign_in_anonymously(api_client)
-
-
-def test_link_keeps_the_id_and_makes_a_normal_account(guest, user_model):
-    client, signed_in = guest
+def test_link_keeps_the_id_and_makes_a_normal_account(anonymous_client, user_model):
+    client = anonymous_client
+    signed_in = client.signed_in
 
     response = link(client, email="Ada@Example.COM", password=PASSWORD)
 
@@ -61,19 +56,29 @@ def test_link_keeps_the_generated_name_unless_a_name_is_given(api_client, user_m
     assert user_model.objects.get(pk=named["user"]["id"]).get_full_name() == "Grace"
 
 
-def test_link_rotates_the_session_and_keeps_it_valid(guest):
-    client, signed_in = guest
+def test_link_rotates_the_session_and_returns_a_working_token(
+    anonymous_client_of_kind, client_kind
+):
+    client = anonymous_client_of_kind
+    signed_in = client.signed_in
 
-    body = link(client, email="ada@example.com", password=PASSWORD).json()
+    response = link(client, email="ada@example.com", password=PASSWORD)  # bearer: no CSRF
 
+    assert response.status_code == 200
+    body = response.json()
     assert body["token"] != signed_in["token"]
-    assert client.cookies["sessionid"].value == body["token"]
-    assert session_user(client)["is_anonymous"] is False
-    assert session_user(bearer_client(body["token"]))["id"] == signed_in["user"]["id"]
+    new_token_user = session_user(bearer_client(body["token"]))
+    assert new_token_user["id"] == signed_in["user"]["id"]
+    assert new_token_user["is_anonymous"] is False
+    assert bearer_client(signed_in["token"]).get(api("get-session")).status_code == 401
+    if client_kind == "cookie":
+        assert client.cookies["sessionid"].value == body["token"]
+        assert session_user(client)["is_anonymous"] is False
 
 
-def test_link_ends_every_other_session_and_token(guest, user_model):
-    client, signed_in = guest
+def test_link_ends_every_other_session_and_token(anonymous_client, user_model):
+    client = anonymous_client
+    signed_in = client.signed_in
     other_browser = APIClient()
     other_browser.force_login(user_model.objects.get())
     assert session_user(other_browser) is not None
@@ -86,21 +91,9 @@ def test_link_ends_every_other_session_and_token(guest, user_model):
     assert old_token.json()["code"] == "UNAUTHORIZED"
 
 
-def test_link_by_bearer_token_needs_no_csrf_and_returns_a_working_token(api_client):
-    token = sign_in_anonymously(APIClient())["token"]
-
-    response = bearer_client(token).post(
-        LINK, {"email": "ada@example.com", "password": PASSWORD}, format="json"
-    )
-
-    assert response.status_code == 200
-    new_token = response.json()["token"]
-    assert session_user(bearer_client(new_token))["is_anonymous"] is False
-    assert bearer_client(token).get(api("get-session")).status_code == 401
-
-
-def test_linked_account_signs_in_with_its_password(guest):
-    client, signed_in = guest
+def test_linked_account_signs_in_with_its_password(anonymous_client):
+    client = anonymous_client
+    signed_in = client.signed_in
     link(client, email="ada@example.com", password=PASSWORD)
 
     response = APIClient().post(
@@ -129,9 +122,10 @@ def test_linked_user_is_forbidden(api_client, linked_user):
 
 @pytest.mark.parametrize("taken", ["ada@example.com", "ADA@EXAMPLE.COM", "Ada@example.com"])
 def test_email_of_another_account_is_refused_and_changes_nothing(
-    guest, make_user, user_model, taken
+    anonymous_client, make_user, user_model, taken
 ):
-    client, signed_in = guest
+    client = anonymous_client
+    signed_in = client.signed_in
     make_user("Ada@Example.com")
 
     response = link(client, email=taken, password=PASSWORD)
@@ -152,8 +146,11 @@ def test_email_of_another_account_is_refused_and_changes_nothing(
         ({"email": "ada@example.com", "password": "password123"}, "password"),
     ],
 )
-def test_invalid_input_is_a_validation_error_and_changes_nothing(guest, user_model, body, field):
-    client, signed_in = guest
+def test_invalid_input_is_a_validation_error_and_changes_nothing(
+    anonymous_client, user_model, body, field
+):
+    client = anonymous_client
+    signed_in = client.signed_in
 
     response = link(client, **body)
 
@@ -167,47 +164,46 @@ def test_invalid_input_is_a_validation_error_and_changes_nothing(guest, user_mod
     assert session_user(client)["id"] == signed_in["user"]["id"]
 
 
-def test_weak_password_reports_the_validators_messages(guest):
-    client, _ = guest
+def test_weak_password_reports_the_validators_messages(anonymous_client):
+    client = anonymous_client
     response = link(client, email="ada@example.com", password="password")
     assert "This password is too common." in response.json()["errors"]["password"]
 
 
-def test_password_similar_to_the_new_email_is_refused(guest, settings):
+def test_password_similar_to_the_new_email_is_refused(anonymous_client, settings):
     settings.AUTH_PASSWORD_VALIDATORS = [
         {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"}
     ]
-    client, _ = guest
+    client = anonymous_client
     response = link(client, email="gwendolyn.brooks@example.com", password="gwendolynbrooks")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["password"]
 
 
-def test_body_that_is_not_json_is_a_validation_error(guest, user_model):
-    client, _ = guest
-    response = client.post(
-        LINK, "{not json", content_type="application/json", **csrf_headers(client)
-    )
+def test_body_that_is_not_json_is_a_validation_error(anonymous_client, user_model):
+    client = anonymous_client
+    response = post(client, LINK, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert user_model.objects.get().is_anonymous_user is True
 
 
 @pytest.mark.parametrize("form", ["multipart", "urlencoded"])
-def test_form_body_is_an_unsupported_media_type(guest, form):
-    client, _ = guest
+def test_form_body_is_an_unsupported_media_type(anonymous_client, form):
+    client = anonymous_client
     fields = {"email": "ada@example.com", "password": PASSWORD}
     if form == "urlencoded":
         body = {"data": urlencode(fields), "content_type": "application/x-www-form-urlencoded"}
     else:
         body = {"data": fields}  # the test client's default: multipart/form-data
-    response = client.post(LINK, **body, **csrf_headers(client))
+    response = post(client, LINK, **body)
     assert response.status_code == 415
     assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
-def test_database_failure_half_way_leaves_the_guest_as_it_was(guest, user_model):
-    client, signed_in = guest
+def test_database_failure_half_way_leaves_the_guest_as_it_was(anonymous_client, user_model):
+    client = anonymous_client
+    signed_in = client.signed_in
 
     def fail(sender, instance, **kwargs):
         if not instance.is_anonymous_user:
@@ -228,8 +224,9 @@ def test_database_failure_half_way_leaves_the_guest_as_it_was(guest, user_model)
     assert session_user(bearer_client(signed_in["token"]))["id"] == signed_in["user"]["id"]
 
 
-def test_linked_signal_fires_once(guest, user_model, django_capture_on_commit_callbacks):
-    client, signed_in = guest
+def test_linked_signal_fires_once(anonymous_client, user_model, django_capture_on_commit_callbacks):
+    client = anonymous_client
+    signed_in = client.signed_in
     received = []
 
     def receiver(sender, user, request, **kwargs):
@@ -264,27 +261,27 @@ class TestUsernameBasedModel:
         if user_model.USERNAME_FIELD == "email":
             pytest.skip("the shipped model has no username")
 
-    def test_username_defaults_to_the_email(self, guest, user_model):
-        client, _ = guest
+    def test_username_defaults_to_the_email(self, anonymous_client, user_model):
+        client = anonymous_client
         body = link(client, email="ada@example.com", password=PASSWORD).json()
         assert body["user"]["username"] == "ada@example.com"
         assert user_model.objects.get().username == "ada@example.com"
 
-    def test_username_is_accepted(self, guest, user_model):
-        client, _ = guest
+    def test_username_is_accepted(self, anonymous_client, user_model):
+        client = anonymous_client
         body = link(client, email="ada@example.com", password=PASSWORD, username="ada").json()
         assert body["user"]["username"] == "ada"
         assert user_model.objects.get().username == "ada"
 
-    def test_invalid_username_is_a_validation_error(self, guest, user_model):
-        client, _ = guest
+    def test_invalid_username_is_a_validation_error(self, anonymous_client, user_model):
+        client = anonymous_client
         response = link(client, email="ada@example.com", password=PASSWORD, username="a d a!")
         assert response.status_code == 400
         assert list(response.json()["errors"]) == ["username"]
         assert user_model.objects.get().is_anonymous_user is True
 
-    def test_taken_username_is_refused(self, guest, make_user, user_model):
-        client, _ = guest
+    def test_taken_username_is_refused(self, anonymous_client, make_user, user_model):
+        client = anonymous_client
         make_user("someone@example.com", username="ada")
         response = link(client, email="ada@example.com", password=PASSWORD, username="ada")
         assert response.status_code == 422

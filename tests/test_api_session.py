@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
-from .helpers import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import api, bearer_client, post, session_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +20,14 @@ def test_get_session_is_null_when_nobody_is_signed_in(api_client):
     assert response["Content-Type"] == "application/json"
 
 
-def test_get_session_returns_the_session_and_the_user(api_client):
-    signed_in = sign_in_anonymously(api_client)
+def test_get_session_returns_the_session_and_the_user(anonymous_client_of_kind):
+    client = anonymous_client_of_kind
 
-    body = api_client.get(api("get-session")).json()
+    body = client.get(api("get-session")).json()
 
-    assert body["user"] == signed_in["user"]
+    assert body["user"] == client.signed_in["user"]
     expires_at = parse_datetime(body["session"]["expires_at"])
     assert timezone.now() + timedelta(days=13) < expires_at <= timezone.now() + timedelta(days=14)
-
-
-def test_get_session_by_bearer_token(api_client):
-    signed_in = sign_in_anonymously(api_client)
-    body = bearer_client(signed_in["token"]).get(api("get-session")).json()
-    assert body["user"]["id"] == signed_in["user"]["id"]
 
 
 @pytest.mark.parametrize(
@@ -52,8 +46,8 @@ def test_unknown_or_malformed_bearer_token_is_unauthorized(api_client, header):
     assert response.json()["code"] == "UNAUTHORIZED"
 
 
-def test_expired_bearer_token_is_unauthorized(api_client):
-    token = sign_in_anonymously(api_client)["token"]
+def test_expired_bearer_token_is_unauthorized(anonymous_client):
+    token = anonymous_client.signed_in["token"]
     Session.objects.filter(session_key=token).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
@@ -68,34 +62,26 @@ def test_other_authorization_schemes_are_left_alone(api_client):
     assert response.content == b"null"
 
 
-def test_sign_out_ends_the_session_server_side(api_client):
-    signed_in = sign_in_anonymously(api_client)
+def test_sign_out_ends_the_session_server_side(anonymous_client_of_kind):
+    client = anonymous_client_of_kind
+    token = client.signed_in["token"]
     stolen_cookie = APIClient()
-    stolen_cookie.cookies["sessionid"] = signed_in["token"]
+    stolen_cookie.cookies["sessionid"] = token
 
-    response = api_client.post(api("sign-out"), **csrf_headers(api_client))
+    response = post(client, api("sign-out"))
 
     assert response.status_code == 200
     assert response.json() == {"success": True}
-    assert not Session.objects.filter(session_key=signed_in["token"]).exists()
-    assert session_user(api_client) is None
+    assert not Session.objects.filter(session_key=token).exists()
+    assert session_user(client) is None
     assert session_user(stolen_cookie) is None
-    assert bearer_client(signed_in["token"]).get(api("get-session")).status_code == 401
-
-
-def test_sign_out_ignores_its_body(api_client):
-    sign_in_anonymously(api_client)
-    response = api_client.post(
-        api("sign-out"), "{not json", content_type="application/json", **csrf_headers(api_client)
-    )
-    assert response.status_code == 200
-    assert session_user(api_client) is None
-
-
-def test_sign_out_by_bearer_token(api_client):
-    token = sign_in_anonymously(APIClient())["token"]
-    assert bearer_client(token).post(api("sign-out")).json() == {"success": True}
     assert bearer_client(token).get(api("get-session")).status_code == 401
+
+
+def test_sign_out_ignores_its_body(anonymous_client):
+    response = post(anonymous_client, api("sign-out"), "{not json", content_type="application/json")
+    assert response.status_code == 200
+    assert session_user(anonymous_client) is None
 
 
 def test_sign_out_when_nobody_is_signed_in_is_unauthorized(api_client):
@@ -105,11 +91,8 @@ def test_sign_out_when_nobody_is_signed_in_is_unauthorized(api_client):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("by", ["cookie", "bearer"])
-def test_query_budget_of_an_authenticated_get_session(count_statements, by):
-    browser = APIClient()
-    token = sign_in_anonymously(browser)["token"]
-    client = browser if by == "cookie" else bearer_client(token)
+def test_query_budget_of_an_authenticated_get_session(count_statements, anonymous_client_of_kind):
+    client = anonymous_client_of_kind
     with count_statements() as statements:
         response = client.get(api("get-session"))
     assert response.json()["user"]["is_anonymous"] is True
