@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import PASSWORD, api, csrf_headers, session_user, signed_in_anonymously
 
 pytestmark = pytest.mark.django_db
 
@@ -37,20 +37,20 @@ def test_wrong_method_is_a_json_405(api_client, method, path):
 @pytest.mark.parametrize(
     "path", ["sign-out", "delete-anonymous-user", "sign-in/anonymous", "anonymous/link-account"]
 )
-def test_cookie_post_without_the_csrf_token_is_refused(api_client, user_model, path):
-    signed_in = sign_in_anonymously(api_client)
+def test_cookie_post_without_the_csrf_token_is_refused(anonymous_client, user_model, path):
+    client = anonymous_client
 
-    response = api_client.post(api(path), {"email": "a@example.com"}, format="json")
+    response = client.post(api(path), {"email": "a@example.com"}, format="json")
 
     assert response.status_code == 403
     assert response.json()["code"] == "CSRF_FAILED"
-    assert session_user(api_client)["id"] == signed_in["user"]["id"]
+    assert session_user(client)["id"] == client.signed_in["user"]["id"]
     assert user_model.objects.get().is_anonymous_user is True
 
 
-def test_cookie_post_with_the_csrf_token_is_accepted(api_client):
-    sign_in_anonymously(api_client)
-    response = api_client.post(api("sign-out"), **csrf_headers(api_client))
+def test_cookie_post_with_the_csrf_token_is_accepted(anonymous_client):
+    client = anonymous_client
+    response = client.post(api("sign-out"), **csrf_headers(client))
     assert response.status_code == 200
 
 
@@ -71,11 +71,11 @@ def test_foreign_origin_is_refused_even_without_a_session(
     assert "sessionid" not in api_client.cookies
 
 
-def test_foreign_origin_is_refused_with_a_bearer_token_too(api_client):
-    token = sign_in_anonymously(APIClient())["token"]
-    response = bearer_client(token).post(api("sign-out"), HTTP_ORIGIN="https://evil.example")
+def test_foreign_origin_is_refused_with_a_bearer_token_too(db):
+    app = signed_in_anonymously("bearer")
+    response = app.post(api("sign-out"), HTTP_ORIGIN="https://evil.example")
     assert response.status_code == 403
-    assert bearer_client(token).get(api("get-session")).status_code == 200
+    assert app.get(api("get-session")).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -98,9 +98,8 @@ def test_wildcard_trusted_origin_needs_the_same_scheme(api_client, settings):
     assert response.status_code == 403
 
 
-def test_bearer_requests_need_no_csrf_token(api_client):
-    token = sign_in_anonymously(APIClient())["token"]
-    response = bearer_client(token).post(
+def test_bearer_requests_need_no_csrf_token(db):
+    response = signed_in_anonymously("bearer").post(
         api("anonymous/link-account"),
         {"email": "ada@example.com", "password": PASSWORD},
         format="json",

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from django_anonymous_auth.signals import anonymous_user_created
 
-from .helpers import api, bearer_client, csrf_headers, session_user, sign_in_anonymously
+from .helpers import api, bearer_client, post, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,8 @@ def test_creates_an_anonymous_user_and_a_session(api_client, user_model):
     assert session_user(api_client)["id"] == user.pk
 
 
-def test_token_works_as_bearer(api_client):
-    body = sign_in_anonymously(api_client)
+def test_token_works_as_bearer(anonymous_client):
+    body = anonymous_client.signed_in
     assert session_user(bearer_client(body["token"]))["id"] == body["user"]["id"]
 
 
@@ -75,9 +75,7 @@ def test_body_is_ignored_whatever_it_is(api_client, user_model, body, content_ty
 )
 def test_body_is_ignored_for_a_signed_in_caller_too(api_client, linked_user, body, content_type):
     api_client.force_login(linked_user)
-    response = api_client.post(
-        api("sign-in/anonymous"), body, content_type=content_type, **csrf_headers(api_client)
-    )
+    response = post(api_client, api("sign-in/anonymous"), body, content_type=content_type)
     assert response.status_code == 200
     assert response.json()["user"]["is_anonymous"] is True
 
@@ -85,7 +83,7 @@ def test_body_is_ignored_for_a_signed_in_caller_too(api_client, linked_user, bod
 def test_anonymous_user_cannot_sign_in_anonymously_again(api_client, user_model):
     first = sign_in_anonymously(api_client)
 
-    response = api_client.post(api("sign-in/anonymous"), **csrf_headers(api_client))
+    response = post(api_client, api("sign-in/anonymous"))
 
     assert response.status_code == 400
     assert response.json() == {
@@ -111,7 +109,9 @@ def test_linked_user_is_signed_out_and_gets_a_new_anonymous_session(
     assert user_model.objects.filter(pk=linked_user.pk).exists()
 
 
-def test_guest_stays_signed_in_when_a_credentials_only_backend_comes_first(api_client, settings):
+def test_anonymous_user_stays_signed_in_when_a_credentials_only_backend_comes_first(
+    api_client, settings
+):
     # django-axes documents its backend first: it checks credentials, it loads no user.
     settings.AUTHENTICATION_BACKENDS = [
         "tests.testapp.backends.CredentialsOnlyBackend",

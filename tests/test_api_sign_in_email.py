@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from .hashers import CountingArgon2PasswordHasher
-from .helpers import PASSWORD, api, bearer_client, csrf_headers, session_user
+from .helpers import PASSWORD, api, bearer_client, post, session_user
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ SIGN_IN = api("sign-in/email")
 
 
 def sign_in(client: APIClient, **body):
-    return client.post(SIGN_IN, body, format="json", **csrf_headers(client))
+    return post(client, SIGN_IN, body, format="json")
 
 
 def test_sign_in_returns_a_working_session_and_token(api_client, linked_user):
