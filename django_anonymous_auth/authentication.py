@@ -1,13 +1,11 @@
 """DRF authentication by Django session: a ``Bearer`` token or the session cookie.
 
-The token *is* the session key, so both ways share Django's session machinery:
-``login()``, ``logout()`` and a password change act on either the same way, and the
-session auth hash check of ``django.contrib.auth.get_user`` applies to tokens too.
+The session auth hash check of ``django.contrib.auth.get_user`` applies to tokens
+as it does to cookies (see ``sessions``).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +20,7 @@ from rest_framework.request import Request
 
 from . import previous_user
 from .exceptions import CsrfFailed
+from .sessions import session_for_token
 
 
 class BearerSessionAuthentication(authentication.BaseAuthentication):
@@ -44,7 +43,7 @@ class BearerSessionAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Malformed bearer token.")) from None
         django_request = request._request
-        django_request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        django_request.session = session_for_token(key)
         user = get_user(django_request)  # unknown or expired key: an empty session
         if not user.is_authenticated:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))

@@ -21,6 +21,7 @@ from ..exceptions import (
     UserAgentBlocked,
 )
 from ..models import create_anonymous_user, is_signed_in_anonymous_user, uses_username
+from ..sessions import log_in_new_visitor
 from ..signals import anonymous_user_created
 
 
@@ -43,16 +44,17 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
     backend = login_backend()
     if backend is None:
         raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
+    if current.is_authenticated:
+        logout(request)
+    # One short write transaction: the user, with its last_login, and its session.
     try:
         with transaction.atomic():
             user = create_anonymous_user(get_user_model(), request=request)
+            log_in_new_visitor(request, user, backend=backend)
     except ValidationError:
         raise InvalidEmailFormat() from None
     except IntegrityError:
         raise FailedToCreateUser() from None
-    if current.is_authenticated:
-        logout(request)
-    login(request, user, backend=backend)
     transaction.on_commit(
         partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
     )
