@@ -49,7 +49,7 @@ def new_visitor_session_class(engine: str) -> type[SessionBase]:
     # The engine's salt names its class: the data must decode with the engine's own.
     salt = store().key_salt
 
-    class NewVisitorSession(store):  # type: ignore[misc,valid-type]
+    class NewVisitorSession(store):
         #: The data as last written, so that SessionMiddleware's save after the view
         #: does not write the same row again.
         written: dict[str, Any] | None = None
