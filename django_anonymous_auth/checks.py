@@ -17,7 +17,6 @@ Ids are stable and documented in the README:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from .backends import login_backend
 from .conf import SETTINGS, app_settings
 from .hooks import is_valid_email_domain
 from .models import expiry_cutoff
+from .throttling import Rate, uses_cache_store
 
 ID = "django_anonymous_auth.{}"
 
@@ -85,10 +85,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return errors
 
 
-#: DRF's rate format: requests, a slash, and a period that starts with s, m, h or d.
-RATE = re.compile(r"^\d+/[smhd]")
-
-
 def has_type(value: Any, expected: tuple[type, ...]) -> bool:
     """``isinstance``, kept apart so that type checkers do not narrow ``value`` to object."""
     return isinstance(value, expected)
@@ -105,11 +101,16 @@ def check_value(key: str, value: Any) -> Error | None:
         )
     if key == "BLOCKED_USER_AGENTS" and not all(isinstance(m, str) for m in value):
         return Error(f"{setting} must hold strings only.", id=ID.format("E003"))
-    if key == "SIGN_IN_RATE" and value is not None and not RATE.match(value):
-        return Error(
-            f"{setting} = {value!r} is not a rate such as '30/hour' or '5/minute'.",
-            id=ID.format("E003"),
-        )
+    if key == "SIGN_IN_RATE" and value is not None:
+        try:
+            Rate.parse(value)
+        except ValueError as exc:
+            return Error(f"{setting}: {exc}.", id=ID.format("E003"))
+    if SETTINGS[key].choices and value not in SETTINGS[key].choices:
+        names = ", ".join(repr(choice) for choice in SETTINGS[key].choices)
+        return Error(f"{setting} = {value!r} is not one of {names}.", id=ID.format("E003"))
+    if key == "IPV6_PREFIX" and not 0 < value <= 128:
+        return Error(f"{setting} = {value!r} is not a prefix length (1-128).", id=ID.format("E003"))
     if SETTINGS[key].dotted_path:
         try:
             import_string(value)
@@ -175,15 +176,23 @@ PER_PROCESS_CACHES = (
 
 @register(Tags.security)
 def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """The sign-in throttle only holds when all processes count in one cache."""
+    """The sign-in limit only holds when all processes count in one store."""
     backend = settings.CACHES.get("default", {}).get("BACKEND")
-    if settings.DEBUG or app_settings.SIGN_IN_RATE is None or backend not in PER_PROCESS_CACHES:
+    if (
+        settings.DEBUG
+        or app_settings.SIGN_IN_RATE is None
+        or not uses_cache_store()
+        or backend not in PER_PROCESS_CACHES
+    ):
         return []
     return [
         Warning(
-            f"The anonymous sign-in throttle counts in {backend}, which each process "
+            f"The anonymous sign-in limit counts in {backend}, which each process "
             "keeps for itself: every worker allows the full SIGN_IN_RATE.",
-            hint="Use a shared cache (Redis, Memcached or the database cache).",
+            hint=(
+                "Use Redis or Memcached as the default cache, or set "
+                "ANONYMOUS_AUTH['THROTTLE_STORE'] to 'database'."
+            ),
             id=ID.format("W002"),
         )
     ]

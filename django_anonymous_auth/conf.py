@@ -25,6 +25,8 @@ class Setting:
     types: tuple[type, ...]
     #: The value names a callable or class, imported when used.
     dotted_path: bool = False
+    #: The values allowed, when only a few are.
+    choices: tuple[Any, ...] = ()
 
 
 NoneType = type(None)
@@ -49,8 +51,17 @@ SETTINGS: dict[str, Setting] = {
     "EXPIRE_AFTER": Setting(timedelta(days=30), (timedelta,)),
     # Refresh an anonymous user's last_seen at most this often.
     "ACTIVITY_UPDATE_INTERVAL": Setting(timedelta(days=1), (timedelta,)),
-    # Rate of sign-in/anonymous per client IP ("30/hour"); None turns the limit off.
+    # Rate of sign-in/anonymous per client ("30/hour"); None turns the limit off.
     "SIGN_IN_RATE": Setting("30/hour", (str, NoneType)),
+    # Where rate limits count: "cache" (the default cache: exact on Redis and
+    # Memcached), "database" (a table of this app, counted inside the sign-in's own
+    # transaction), or "auto": the cache when it is Redis or Memcached, else the database.
+    "THROTTLE_STORE": Setting("auto", (str,), choices=("auto", "cache", "database")),
+    # What a request gets when the store fails: "allow" (go on without the limit and
+    # log an error) or "refuse" (503 SERVICE_UNAVAILABLE).
+    "THROTTLE_FAILURE": Setting("allow", (str,), choices=("allow", "refuse")),
+    # IPv6 clients are counted by network: one host usually holds a whole /64.
+    "IPV6_PREFIX": Setting(64, (int,)),
     # Case-insensitive substrings of User-Agent headers refused by sign-in/anonymous.
     "BLOCKED_USER_AGENTS": Setting(CRAWLER_USER_AGENTS, (list, tuple)),
     # The DRF serializer class that renders "user" in responses.

@@ -82,6 +82,14 @@ class UserAlreadyExists(exceptions.APIException):
     default_detail = _("A user with this email already exists.")
 
 
+class ThrottleUnavailable(exceptions.APIException):
+    """The rate limit's store failed and ``THROTTLE_FAILURE`` is ``"refuse"``."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "SERVICE_UNAVAILABLE"
+    default_detail = _("Signing in is not possible right now. Try again later.")
+
+
 class InvalidEmailFormat(exceptions.APIException):
     """``GENERATE_EMAIL`` returned an invalid address: the project's bug, hence a 500."""
 

@@ -259,3 +259,19 @@ class User(AnonymousUserMixin, AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class RateCounter(models.Model):
+    """The requests of one client in the current window of a rate limit (the database store)."""
+
+    key = models.CharField(max_length=150, primary_key=True)
+    hits = models.PositiveIntegerField()
+    #: The end of the counted window, in seconds since the epoch.
+    window_end = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return self.key

@@ -36,7 +36,6 @@ from .conf import app_settings
 from .exceptions import CsrfFailed, exception_handler
 from .permissions import IsAnonymousUser
 from .serializers import EmailPasswordSerializer, LinkAccountSerializer
-from .throttling import AnonymousSignInRateThrottle
 
 
 def user_data(user: Any, request: Request) -> dict[str, Any]:
@@ -103,8 +102,6 @@ class AuthView(APIView):
 
 class SignInAnonymousView(AuthView):
     """``POST sign-in/anonymous``: the body is never read, whatever it is."""
-
-    throttle_classes = [AnonymousSignInRateThrottle]
 
     def post(self, request: Request) -> Response:
         user = services.sign_in_anonymously(request=request)

@@ -23,6 +23,7 @@ from ..exceptions import (
 from ..models import create_anonymous_user, is_signed_in_anonymous_user, uses_username
 from ..sessions import log_in_new_visitor
 from ..signals import anonymous_user_created
+from ..throttling import StoreUnavailable, limit_sign_in, refuse_or_allow_without_limit
 
 
 def is_blocked_user_agent(request: HttpRequest) -> bool:
@@ -46,18 +47,29 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
         raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
     if current.is_authenticated:
         logout(request)
-    # One short write transaction: the user, with its last_login, and its session.
+    try:
+        user = create_and_log_in(request, backend=backend, limited=True)
+    except StoreUnavailable as error:
+        refuse_or_allow_without_limit(error)
+        user = create_and_log_in(request, backend=backend, limited=False)
+    transaction.on_commit(
+        partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
+    )
+    return user
+
+
+def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> Any:
+    """Count the sign-in, create the anonymous user and its session: one short transaction."""
     try:
         with transaction.atomic():
+            if limited:
+                limit_sign_in(request)
             user = create_anonymous_user(get_user_model(), request=request)
             log_in_new_visitor(request, user, backend=backend)
     except ValidationError:
         raise InvalidEmailFormat() from None
     except IntegrityError:
         raise FailedToCreateUser() from None
-    transaction.on_commit(
-        partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
-    )
     return user
 
 
