@@ -13,7 +13,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class AnonymousUsersCannotSignInAgain(exceptions.APIException):
@@ -126,6 +125,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     sets it as ``EXCEPTION_HANDLER`` for the same answers from its own views.
     Unexpected exceptions return ``None`` and go to Django's 500 handling.
     """
+    # Imported here: rest_framework.views reads REST_FRAMEWORK when it is imported, and
+    # a project whose DEFAULT_AUTHENTICATION_CLASSES name ours would import this module
+    # again, half-loaded, through ours.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

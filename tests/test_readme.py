@@ -167,7 +167,6 @@ def own_views_project(quick_start_project: Path) -> Path:
 # Today the snippet's settings stop Django at start-up: django_anonymous_auth.exceptions
 # imports rest_framework.views, which loads DEFAULT_AUTHENTICATION_CLASSES, whose module
 # imports django_anonymous_auth.exceptions again (a circular import).
-@pytest.mark.xfail(strict=True, reason="package change pending")
 def test_own_views_take_cookies_and_tokens_and_refuse_a_post_without_csrf(
     quick_start_project: Path,
 ):
