@@ -61,6 +61,22 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers take the lock when their transaction begins, so two never deadlock
+        # upgrading read locks, and they wait up to 20 s for it rather than fail.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # WAL: readers never wait for the writer. synchronous=NORMAL: a commit is not
+        # flushed to disk on its own (WAL keeps the database consistent; a power cut
+        # may lose the last commits, not corrupt the file).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    # Keep connections across requests (a new PostgreSQL connection costs milliseconds),
+    # and check them before reuse so a restarted server costs no failed request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
