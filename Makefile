@@ -9,7 +9,7 @@ REQUIRE_POSTGRES ?=
 # The browser step needs /usr/bin/chromium; REQUIRE_BROWSER=1 turns "skipped" into a failure.
 REQUIRE_BROWSER ?=
 
-.PHONY: demo test test-sqlite test-postgres test-browser screenshot lint matrix matrix-ends dist clean
+.PHONY: demo test test-sqlite test-postgres test-browser screenshot lint matrix matrix-ends dist clean bench
 
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ test-sqlite: $(VENV)/.installed
 	@echo "==> SQLite, username-based user model with the mixin"
 	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"
 	@echo "==> SQLite, API tests under hostile global REST_FRAMEWORK settings"
-	$(PYTEST) --ds tests.settings_hostile_drf tests/test_api_*.py tests/test_merge.py tests/test_i18n.py
+	$(PYTEST) --ds tests.settings_hostile_drf tests/test_api_*.py tests/test_merge.py tests/test_middleware.py tests/test_own_views.py tests/test_i18n.py
 
 test-postgres: $(VENV)/.installed
 	@if $(PY) tests/postgres_reachable.py "$(PG_URL)"; then \
@@ -76,6 +76,17 @@ matrix-ends: $(VENV)/.installed
 	$(NOX) -s "tests(py3.11-django5.2-drf-oldest)"
 	@echo "==> Newest supported: Python 3.13, Django 6.1, newest DRF"
 	$(NOX) -s "tests(py3.13-django6.1-drf-newest)"
+
+# HTTP benchmark against a bare Django floor (bench/http_bench.py; flags in BENCH_ARGS,
+# e.g. BENCH_ARGS="--duration 5 --configs sqlite"). Needs wrk, installed here when root.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "==> FAILED: wrk is missing; install it with: sudo apt-get install -y wrk"; exit 1; }
+	$(PY) bench/http_bench.py $(BENCH_ARGS)
 
 dist: $(VENV)/.installed
 	rm -rf dist

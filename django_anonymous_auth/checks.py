@@ -11,7 +11,8 @@ Ids are stable and documented in the README:
 - ``E007`` ``EXPIRE_AFTER`` is not longer than ``ACTIVITY_UPDATE_INTERVAL``
 - ``E008`` no ``ModelBackend`` in ``AUTHENTICATION_BACKENDS`` to keep anonymous users signed in
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
-- ``W002`` the sign-in throttle counts in a per-process cache while ``DEBUG`` is false
+- ``W002`` the sign-in limit counts in a cache that is not Redis or Memcached (per-process,
+  or not atomic) while ``DEBUG`` is false
 - ``W003`` the session engine is not durable and revocable
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
+from django.core.cache import caches
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.module_loading import import_string
@@ -30,7 +32,7 @@ from .backends import login_backend
 from .conf import SETTINGS, app_settings
 from .hooks import is_valid_email_domain
 from .models import expiry_cutoff
-from .throttling import Rate, uses_cache_store
+from .throttling import Rate, shares_atomic_counters, uses_cache_store
 
 ID = "django_anonymous_auth.{}"
 
@@ -167,31 +169,22 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     ]
 
 
-#: Caches that every process of a deployment does not share.
-PER_PROCESS_CACHES = (
-    "django.core.cache.backends.locmem.LocMemCache",
-    "django.core.cache.backends.dummy.DummyCache",
-)
-
-
 @register(Tags.security)
 def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """The sign-in limit only holds when all processes count in one store."""
-    backend = settings.CACHES.get("default", {}).get("BACKEND")
-    if (
-        settings.DEBUG
-        or app_settings.SIGN_IN_RATE is None
-        or not uses_cache_store()
-        or backend not in PER_PROCESS_CACHES
-    ):
+    """The sign-in limit holds only where all processes count atomically in one store."""
+    if settings.DEBUG or app_settings.SIGN_IN_RATE is None or not uses_cache_store():
         return []
+    if shares_atomic_counters(caches["default"]):
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND")
     return [
         Warning(
-            f"The anonymous sign-in limit counts in {backend}, which each process "
-            "keeps for itself: every worker allows the full SIGN_IN_RATE.",
+            f"The anonymous sign-in limit counts in {backend}, which does not count "
+            "atomically for all processes: together, the workers allow more than "
+            "SIGN_IN_RATE.",
             hint=(
                 "Use Redis or Memcached as the default cache, or set "
-                "ANONYMOUS_AUTH['THROTTLE_STORE'] to 'database'."
+                "ANONYMOUS_AUTH['THROTTLE_STORE'] to 'database' (or 'auto')."
             ),
             id=ID.format("W002"),
         )

@@ -143,11 +143,11 @@ class AnonymousUserQuerySet(models.QuerySet):
         name = fields.pop("name", None)
         if name is None:
             name = app_settings.import_hook("GENERATE_NAME")(request=request)
+        # Seen now, so the cleanup needs no date_joined and the first requests no UPDATE.
+        fields.setdefault("last_seen", timezone.now())
         user: Any = self.model(
             **identity_fields(self.model, email=email, name=name),
             is_anonymous_user=True,
-            # Set now, so the cleanup needs no date_joined and the first requests no UPDATE.
-            last_seen=timezone.now(),
             **fields,
         )
         user.set_unusable_password()

@@ -31,25 +31,49 @@ def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None
     ``user``, so it keeps it instead of first storing an empty one. The key is
     drawn here, never taken from the client, so session fixation stays impossible.
     """
-    session = new_visitor_session_class(settings.SESSION_ENGINE)()
-    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = backend
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    # On Django's request, where SessionMiddleware looks; a DRF Request reads it there.
-    getattr(request, "_request", request).session = session
+    session = replace_session(
+        request,
+        {
+            SESSION_KEY: user._meta.pk.value_to_string(user),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        },
+    )
     login(request, user, backend=backend)
     session.create()
 
 
+def rotate_session(request: HttpRequest, user: Any) -> None:
+    """Keep this session signed in to ``user``, whose password just changed, under a new key.
+
+    What ``update_session_auth_hash()`` does, in one INSERT of the final data and
+    the removal of the old key: every other session of ``user`` still holds the
+    old hash, and ``get_user()`` signs them out on their next request.
+    """
+    old = request.session
+    session = replace_session(request, {**old, HASH_SESSION_KEY: user.get_session_auth_hash()})
+    session.create()
+    old.delete()
+
+
+def replace_session(request: HttpRequest, data: dict[str, Any]) -> SessionBase:
+    """Put a new, not yet stored session holding ``data`` on ``request``, and return it."""
+    session = new_session_class(settings.SESSION_ENGINE)()
+    session.update(data)
+    # On Django's request, where SessionMiddleware looks; a DRF Request reads it there.
+    getattr(request, "_request", request).session = session
+    return session
+
+
 @cache
-def new_visitor_session_class(engine: str) -> type[SessionBase]:
-    """The project's session store, doing for a new visitor only the writes it needs."""
+def new_session_class(engine: str) -> type[SessionBase]:
+    """The project's session store, doing for a new session only the writes it needs."""
 
     store: Any = import_module(engine).SessionStore
     # The engine's salt names its class: the data must decode with the engine's own.
     salt = store().key_salt
 
-    class NewVisitorSession(store):
+    class NewSession(store):
         #: The data as last written, so that SessionMiddleware's save after the view
         #: does not write the same row again.
         written: dict[str, Any] | None = None
@@ -68,4 +92,4 @@ def new_visitor_session_class(engine: str) -> type[SessionBase]:
             super().save(must_create=must_create)
             self.written = data
 
-    return NewVisitorSession
+    return NewSession

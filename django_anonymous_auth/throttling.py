@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
@@ -114,7 +114,7 @@ def uses_cache_store() -> bool:
     """Tell whether the counters live in the cache (else in the database)."""
     store = app_settings.THROTTLE_STORE
     if store == "auto":
-        return shares_atomic_counters(cache)
+        return shares_atomic_counters(caches["default"])
     return bool(store == "cache")
 
 
@@ -152,6 +152,7 @@ def count_in_database(key: str, period: int) -> tuple[int, float]:
 
 def count_in_cache(key: str, period: int) -> tuple[int, float]:
     now = time.time()
+    cache = caches["default"]
     redis = getattr(cache, "_cache", None)
     if "RedisCache" in type_names(cache) and redis is not None:
         # Django's RedisCache.incr() checks that the key exists first: two round

@@ -41,7 +41,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from .helpers import PASSWORD, CookieClient, make_anonymous_user, signed_in_anonymously
 
@@ -104,25 +103,53 @@ def anonymous_client_of_kind(db: None, client_kind: str) -> Any:
 
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class Statements(list[str]):
+    """The SQL statements of a block, and how many write transactions they made."""
+
+    write_transactions = 0
 
 
 @pytest.fixture
-def count_statements():
+def count_statements() -> Callable[[], Any]:
     """Count the SQL statements a block runs, leaving out transaction control.
 
     SQLite logs BEGIN and COMMIT as queries and PostgreSQL does not; the budget is
-    about the work done, so both databases count the same.
+    about the work done, so both databases count the same. ``write_transactions``
+    counts commits that wrote and writes made in autocommit, each its own
+    transaction: it needs a ``transaction=True`` test, where nothing wraps the block.
     """
 
     @contextmanager
-    def counting() -> Iterator[list[str]]:
-        with CaptureQueriesContext(connection) as context:
-            statements: list[str] = []
-            yield statements
-        statements.extend(
-            q["sql"]
-            for q in context.captured_queries
-            if not q["sql"].startswith(TRANSACTION_CONTROL)
-        )
+    def counting() -> Iterator[Statements]:
+        statements = Statements()
+        pending_write = False
+        commit = connection.commit
+
+        def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            nonlocal pending_write
+            if not sql.startswith(TRANSACTION_CONTROL):
+                statements.append(sql)
+                if sql.lstrip().upper().startswith(WRITES):
+                    if connection.in_atomic_block:
+                        pending_write = True
+                    else:
+                        statements.write_transactions += 1
+            return execute(sql, params, many, context)
+
+        def counting_commit() -> None:
+            nonlocal pending_write
+            commit()
+            statements.write_transactions += pending_write
+            pending_write = False
+
+        with connection.execute_wrapper(record):
+            connection.commit = counting_commit  # type: ignore[method-assign]
+            try:
+                yield statements
+            finally:
+                del connection.commit
 
     return counting

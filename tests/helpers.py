@@ -7,12 +7,11 @@ test modules import.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
-
-from django_anonymous_auth.models import create_anonymous_user
 
 PASSWORD = "correct horse battery staple"
 
@@ -109,17 +108,22 @@ _placeholder_numbers = itertools.count()
 def make_anonymous_user(**fields: Any) -> Any:
     """Create an anonymous user row directly, without a request or a session.
 
-    The only place the tests create one this way: ``email`` defaults to a fresh
-    placeholder, ``name`` to "Guest"; any other field is set on the saved user.
+    The only place the tests create one this way: the name defaults to "Guest",
+    the email to a generated placeholder; any other field is set as given.
     """
-    model = get_user_model()
-    email = fields.pop("email", None) or (
-        f"temp-{next(_placeholder_numbers):032d}@anonymous.invalid"
-    )
-    name = fields.pop("name", "Guest")
-    user = create_anonymous_user(model, email=email, name=name)
-    if fields:
-        for field, value in fields.items():
-            setattr(user, field, value)
-        user.save(update_fields=list(fields))
-    return user
+    fields.setdefault("name", "Guest")
+    return get_user_model().objects.create_anonymous_user(**fields)
+
+
+STATEMENT = re.compile(
+    r"\s*(?:INSERT INTO|UPDATE|DELETE FROM|SELECT\b.*?\bFROM)\s+[\"`]?(\w+)", re.S
+)
+
+
+def verbs_and_tables(statements: list[str]) -> list[str]:
+    """Each SQL statement as its verb and its first table: ``"INSERT django_session"``."""
+    shapes = []
+    for sql in statements:
+        match = STATEMENT.match(sql)
+        shapes.append(f"{sql.split()[0].upper()} {match[1]}" if match else sql)
+    return shapes

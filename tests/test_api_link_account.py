@@ -15,7 +15,15 @@ from django_anonymous_auth.services import link_account
 from django_anonymous_auth.signals import anonymous_user_linked
 
 from .hashers import WatchedArgon2PasswordHasher
-from .helpers import PASSWORD, api, bearer_client, post, session_user, sign_in_anonymously
+from .helpers import (
+    PASSWORD,
+    api,
+    bearer_client,
+    post,
+    session_user,
+    sign_in_anonymously,
+    verbs_and_tables,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +52,11 @@ def test_link_keeps_the_id_and_makes_a_normal_account(anonymous_client, user_mod
     assert user.password.startswith("argon2")  # the project's first hasher
 
 
-def test_link_keeps_the_generated_name_unless_a_name_is_given(api_client, user_model):
-    sign_in_anonymously(api_client)
-    kept = link(api_client, email="ada@example.com", password=PASSWORD).json()
-    assert kept["user"]["name"] == "Anonymous"
+def test_link_replaces_the_generated_name_with_the_given_one_or_none(api_client, user_model):
+    assert sign_in_anonymously(api_client)["user"]["name"] == "Anonymous"
+    unnamed = link(api_client, email="ada@example.com", password=PASSWORD).json()
+    assert unnamed["user"]["name"] == ""
+    assert user_model.objects.get(pk=unnamed["user"]["id"]).get_full_name() == ""
 
     other = APIClient()
     sign_in_anonymously(other)
@@ -368,3 +377,26 @@ def test_user_deleted_while_the_password_was_hashed_is_unauthorized(api_client, 
     with pytest.raises(Unauthorized):
         link_account(request=request, email="ada@example.com", password=PASSWORD)
     assert not user_model.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_link_costs_one_write_transaction(count_statements, anonymous_client_of_kind, user_model):
+    users = user_model._meta.db_table
+    with count_statements() as statements:
+        response = link(anonymous_client_of_kind, email="ada@example.com", password=PASSWORD)
+    assert response.status_code == 200
+    # Load the session and the user; then one transaction: lock the user, check that
+    # the email (and username) is free, save the user, store the session under a new
+    # key and remove the old one. Nothing after the view.
+    taken_checks = [f"SELECT {users}"] * (2 if user_model.USERNAME_FIELD != "email" else 1)
+    assert verbs_and_tables(statements) == [
+        "SELECT django_session",
+        f"SELECT {users}",
+        f"SELECT {users}",
+        *taken_checks,
+        f"UPDATE {users}",
+        "INSERT django_session",
+        "SELECT django_session",
+        "DELETE django_session",
+    ]
+    assert statements.write_transactions == 1

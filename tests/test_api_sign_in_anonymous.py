@@ -3,13 +3,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from django_anonymous_auth.signals import anonymous_user_created
 
-from .helpers import api, bearer_client, post, session_user, sign_in_anonymously
+from .helpers import (
+    api,
+    bearer_client,
+    post,
+    session_user,
+    sign_in_anonymously,
+    verbs_and_tables,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +157,29 @@ WITHOUT_SITES = [
         ("localhost", "anonymous.invalid"),
     ],
 )
-def test_without_sites_the_request_host_without_port_is_the_domain(db, user_model, host, domain):
-    with override_settings(INSTALLED_APPS=WITHOUT_SITES, ALLOWED_HOSTS=["*"]):
+def test_without_sites_an_allowed_host_without_port_is_the_domain(db, user_model, host, domain):
+    allowed = ["shop.example.org", "127.0.0.1", "localhost"]
+    with override_settings(INSTALLED_APPS=WITHOUT_SITES, ALLOWED_HOSTS=allowed):
         response = APIClient().post(api("sign-in/anonymous"), HTTP_HOST=host)
     assert response.status_code == 200
     assert user_model.objects.get().email.endswith(f"@{domain}")
+
+
+@pytest.mark.parametrize("allowed", [["*"], [".example.org"]])
+def test_without_sites_a_host_the_client_chose_is_never_the_domain(db, user_model, allowed):
+    # Behind a wildcard the client names the host, and with it someone's real mailbox.
+    with override_settings(INSTALLED_APPS=WITHOUT_SITES, ALLOWED_HOSTS=allowed):
+        response = APIClient().post(api("sign-in/anonymous"), HTTP_HOST="mail.example.org")
+    assert response.status_code == 200
+    assert user_model.objects.get().email.endswith("@anonymous.invalid")
+
+
+def test_without_sites_a_host_too_long_for_the_column_is_not_the_domain(db, user_model):
+    host = ".".join(["a" * 60] * 4) + ".org"  # a valid domain of 248 characters
+    with override_settings(INSTALLED_APPS=WITHOUT_SITES, ALLOWED_HOSTS=[host]):
+        response = APIClient().post(api("sign-in/anonymous"), HTTP_HOST=host)
+    assert response.status_code == 200
+    assert user_model.objects.get().email.endswith("@anonymous.invalid")
 
 
 def test_name_and_email_hooks_are_used(api_client, settings, user_model):
@@ -292,14 +318,28 @@ class TestThrottle:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_query_budget(count_statements):
-    # Sites' domain is cached after its first read; count the steady state.
-    APIClient().post(api("sign-in/anonymous"))
+@pytest.mark.parametrize(
+    ("limit", "counting"),
+    [
+        ({"THROTTLE_STORE": "database"}, ["INSERT django_anonymous_auth_ratecounter"]),
+        ({"THROTTLE_STORE": "cache"}, []),  # one cache round trip instead
+        ({"SIGN_IN_RATE": None}, []),
+    ],
+)
+def test_a_new_visitor_costs_one_write_transaction(count_statements, settings, limit, counting):
+    settings.ANONYMOUS_AUTH = limit
+    users = get_user_model()._meta.db_table
+    APIClient().post(api("sign-in/anonymous"))  # Sites caches its domain after one read
     with count_statements() as statements:
         response = APIClient().post(api("sign-in/anonymous"))
     assert response.status_code == 200
-    # 5, all of them Django's own minimum for a new user on a new database session:
-    # INSERT the user; login() SELECTs that the new session key is free and INSERTs
-    # the session row, user_logged_in UPDATEs last_login; SessionMiddleware UPDATEs
-    # the session as the response goes out.
-    assert len(statements) == 5, statements
+    # One transaction: [count the client,] INSERT the user, UPDATE its last_login
+    # (Django's user_logged_in receiver), INSERT the session with its final data.
+    # No SELECT for a free session key, no empty session row, no UPDATE after the view.
+    assert statements.write_transactions == 1
+    assert verbs_and_tables(statements) == [
+        *counting,
+        f"INSERT {users}",
+        f"UPDATE {users}",
+        "INSERT django_session",
+    ]

@@ -133,25 +133,43 @@ def test_middleware_after_authentication_middleware_is_silent():
     [
         "django.core.cache.backends.locmem.LocMemCache",
         "django.core.cache.backends.dummy.DummyCache",
+        "django.core.cache.backends.db.DatabaseCache",  # shared, but incr() reads then writes
     ],
 )
-def test_per_process_throttle_cache_is_a_warning_in_production(settings, backend):
+def test_counting_in_a_cache_without_atomic_counters_is_a_warning_in_production(settings, backend):
     settings.DEBUG = False
-    settings.CACHES = {"default": {"BACKEND": backend}}
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "cache_table"}}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache"}
     assert ids(check_throttle_cache()) == ["django_anonymous_auth.W002"]
 
 
-def test_per_process_throttle_cache_is_silent_in_debug_or_without_throttle(settings):
+def test_counting_in_a_per_process_cache_is_silent_in_debug_or_without_limit(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache"}
     settings.DEBUG = True
     assert check_throttle_cache() == []
     settings.DEBUG = False
-    settings.ANONYMOUS_AUTH = {"SIGN_IN_RATE": None}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", "SIGN_IN_RATE": None}
     assert check_throttle_cache() == []
 
 
-def test_shared_throttle_cache_is_silent(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
+@pytest.mark.parametrize("store", ["auto", "database"])
+def test_counting_in_the_database_is_silent_whatever_the_cache(settings, store):
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": store}
+    assert check_throttle_cache() == []
+
+
+def test_counting_in_redis_is_silent(settings):
+    settings.DEBUG = False
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache"}
     assert check_throttle_cache() == []
 
 

@@ -18,8 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_anonymous_auth.services import cleanup
-from django_anonymous_auth.services.cleanup import DeletionStats, delete_expired_anonymous_users
+from django_anonymous_auth.services import (
+    DeletionStats,
+    bulk_delete,
+    delete_expired_anonymous_users,
+)
 
 from .helpers import api, make_anonymous_user, session_user, sign_in_anonymously
 from .testapp.models import Invoice, Note
@@ -247,14 +250,14 @@ def test_a_user_linked_between_selection_and_deletion_is_kept(
     """The delete statement re-checks the flag: what SKIP LOCKED guards against on PostgreSQL."""
     old = [idle_anonymous_user(seen=days(31)) for _ in range(3)]
     note = Note.objects.create(owner=old[1], text="must stay with its owner")
-    select_batch = cleanup.select_batch
+    select_batch = bulk_delete.select_batch
 
     def select_then_link(*args: Any, **kwargs: Any) -> list[Any]:
         pks = select_batch(*args, **kwargs)
         user_model._default_manager.filter(pk=old[1].pk).update(is_anonymous_user=False)
         return pks
 
-    monkeypatch.setattr(cleanup, "select_batch", select_then_link)
+    monkeypatch.setattr(bulk_delete, "select_batch", select_then_link)
 
     assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 2
     assert existing(user_model, *old) == {old[1].pk}
@@ -265,14 +268,14 @@ def test_a_user_seen_again_between_selection_and_deletion_is_kept(
     user_model, monkeypatch, deletion_path
 ):
     old = [idle_anonymous_user(seen=days(31)) for _ in range(3)]
-    select_batch = cleanup.select_batch
+    select_batch = bulk_delete.select_batch
 
     def select_then_touch(*args: Any, **kwargs: Any) -> list[Any]:
         pks = select_batch(*args, **kwargs)
         user_model._default_manager.filter(pk=old[0].pk).update(last_seen=timezone.now())
         return pks
 
-    monkeypatch.setattr(cleanup, "select_batch", select_then_touch)
+    monkeypatch.setattr(bulk_delete, "select_batch", select_then_touch)
 
     assert delete_expired_anonymous_users(older_than=THIRTY_DAYS) == 2
     assert existing(user_model, *old) == {old[0].pk}

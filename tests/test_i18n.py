@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.utils import translation
+from rest_framework.exceptions import APIException
 
-from django_anonymous_auth.exceptions import AnonymousAuthError, InvalidEmailOrPassword
+from django_anonymous_auth import exceptions
+from django_anonymous_auth.exceptions import InvalidEmailOrPassword
 
 from .helpers import api
 
@@ -33,11 +35,11 @@ def test_codes_stay_the_same_in_every_language(api_client):
 
 def test_messages_switch_with_the_active_language():
     with translation.override("de"):
-        assert str(InvalidEmailOrPassword.message) == (
+        assert str(InvalidEmailOrPassword.default_detail) == (
             "Ungültige E-Mail-Adresse oder ungültiges Passwort."
         )
     with translation.override("en"):
-        assert str(InvalidEmailOrPassword.message) == "Invalid email or password."
+        assert str(InvalidEmailOrPassword.default_detail) == "Invalid email or password."
 
 
 def test_generated_name_is_translated(api_client):
@@ -45,16 +47,19 @@ def test_generated_name_is_translated(api_client):
     assert response.json()["user"]["name"] == "Anonym"
 
 
-def all_subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from all_subclasses(sub)
+ERRORS = [
+    error
+    for error in vars(exceptions).values()
+    if isinstance(error, type)
+    and issubclass(error, APIException)
+    and error.__module__ == exceptions.__name__
+]
 
 
-@pytest.mark.parametrize("error", list(all_subclasses(AnonymousAuthError)), ids=lambda e: e.code)
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: e.default_code)
 def test_every_error_message_has_a_german_translation(error):
     with translation.override("de"):
-        german = str(error.message)
+        german = str(error.default_detail)
     with translation.override("en"):
-        english = str(error.message)
+        english = str(error.default_detail)
     assert german != english

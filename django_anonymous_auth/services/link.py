@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import UserAlreadyExists
 from ..models import identity_fields, user_queryset, uses_username
+from ..sessions import rotate_session
 from ..signals import anonymous_user_linked
 from .locks import lock_anonymous_user
 
@@ -30,9 +31,9 @@ def link_account(
     Without ``name`` the generated one is cleared: a saved account is nobody's
     "Anonymous". The password is hashed before the row is locked: Argon2 takes a
     few hundred milliseconds, and no lock or SQLite write transaction may be held
-    that long. The session key rotates and this session stays valid; every other
-    session and token of the user stops working, because the password change
-    changes the session auth hash that ``django.contrib.auth.get_user`` verifies.
+    that long. The session key rotates and this session stays valid, in the same
+    transaction; every other session and token of the user stops working, because
+    the password change changes the session auth hash that ``get_user()`` verifies.
     """
     model = get_user_model()
     encoded = make_password(password)
@@ -46,10 +47,10 @@ def link_account(
             locked.password = encoded
             locked.is_anonymous_user = False
             locked.save(update_fields=[*identity, "password", "is_anonymous_user"])
+            rotate_session(request, locked)
     except IntegrityError:
         # Another account took the address between our check and our write.
         raise UserAlreadyExists() from None
-    update_session_auth_hash(request, locked)
     request.user = locked
     transaction.on_commit(
         partial(anonymous_user_linked.send, sender=model, user=locked, request=request)
