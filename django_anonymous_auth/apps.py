@@ -14,5 +14,7 @@ class AnonymousAuthConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .services.merge import merge_on_login
+        from .sessions import take_over_update_last_login
 
         user_logged_in.connect(merge_on_login, dispatch_uid="django_anonymous_auth.merge")
+        take_over_update_last_login()

@@ -12,9 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, login
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
+from django.contrib.auth.models import update_last_login as django_update_last_login
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
-from django.utils.crypto import get_random_string
+
+from .crypto import random_token
+
+#: The ``dispatch_uid`` of Django's ``update_last_login`` receiver (``django.contrib.auth.apps``).
+DJANGO_LAST_LOGIN_RECEIVER = "update_last_login"
 
 
 def session_for_token(token: str) -> SessionBase:
@@ -22,15 +28,21 @@ def session_for_token(token: str) -> SessionBase:
     return import_module(settings.SESSION_ENGINE).SessionStore(token)
 
 
-def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None:
-    """Log ``user``, just created, in on a brand-new session, written by one INSERT.
+#: Marks a user whose row was inserted with its ``last_login``, for the login that follows.
+LAST_LOGIN_INSERTED = "_anonymous_auth_last_login_inserted"
 
-    Call it inside the transaction that created ``user``: the session row then
-    commits with it, holding its final data. Django's ``login()`` does the logging
-    in (CSRF rotation, ``user_logged_in``); the session it finds already names
-    ``user``, so it keeps it instead of first storing an empty one. The key is
-    drawn here, never taken from the client, so session fixation stays impossible.
+
+def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None:
+    """Log ``user``, just inserted with its ``last_login``, in on a brand-new session.
+
+    Call it inside the transaction that created ``user``: the session row, written
+    by one INSERT, then commits with it, holding its final data. Django's
+    ``login()`` does the logging in (CSRF rotation, ``user_logged_in``); the session
+    it finds already names ``user``, so it keeps it instead of first storing an
+    empty one, and ``update_last_login`` leaves the row alone. The key is drawn
+    here, never taken from the client, so session fixation stays impossible.
     """
+    setattr(user, LAST_LOGIN_INSERTED, True)
     session = replace_session(
         request,
         {
@@ -41,6 +53,24 @@ def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None
     )
     login(request, user, backend=backend)
     session.create()
+
+
+def update_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
+    """Django's ``update_last_login`` receiver, minus the UPDATE of a row inserted with it."""
+    if getattr(user, LAST_LOGIN_INSERTED, False):
+        setattr(user, LAST_LOGIN_INSERTED, False)
+        return
+    django_update_last_login(sender, user, **kwargs)
+
+
+def take_over_update_last_login() -> None:
+    """Stand in for Django's ``update_last_login`` receiver, if it is connected.
+
+    Same ``dispatch_uid``, so a project that disconnects Django's disconnects this
+    one, and one that had disconnected it keeps it disconnected.
+    """
+    if user_logged_in.disconnect(dispatch_uid=DJANGO_LAST_LOGIN_RECEIVER):
+        user_logged_in.connect(update_last_login, dispatch_uid=DJANGO_LAST_LOGIN_RECEIVER)
 
 
 def rotate_session(request: HttpRequest, user: Any) -> None:
@@ -83,7 +113,7 @@ def new_session_class(engine: str) -> type[SessionBase]:
         def _get_new_session_key(self) -> str:
             # Django's looks for the key with a SELECT first; create() already
             # retries when the INSERT of a taken key fails, so that SELECT can go.
-            return get_random_string(32, VALID_KEY_CHARS)
+            return random_token()
 
         def save(self, must_create: bool = False) -> None:
             data = dict(self.items())

@@ -26,6 +26,13 @@ def test_sign_in_returns_a_working_session_and_token(api_client, linked_user):
     assert session_user(bearer_client(body["token"]))["id"] == linked_user.pk
 
 
+def test_sign_in_updates_last_login_as_django_does(api_client, linked_user):
+    assert linked_user.last_login is None
+    sign_in(api_client, email="ada@example.com", password=PASSWORD)
+    linked_user.refresh_from_db()
+    assert linked_user.last_login is not None
+
+
 def test_email_is_matched_whatever_its_letter_case(api_client, make_user):
     user = make_user("Ada.Lovelace@Example.com")
     response = sign_in(api_client, email="ada.lovelace@EXAMPLE.COM", password=PASSWORD)

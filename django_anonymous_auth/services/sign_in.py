@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from ..backends import login_backend
 from ..conf import app_settings
@@ -64,7 +65,9 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> A
         with transaction.atomic():
             if limited:
                 limit_sign_in(request)
-            user = create_anonymous_user(get_user_model(), request=request)
+            user = create_anonymous_user(
+                get_user_model(), request=request, last_login=timezone.now()
+            )
             log_in_new_visitor(request, user, backend=backend)
     except ValidationError:
         raise InvalidEmailFormat() from None
