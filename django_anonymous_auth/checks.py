@@ -1,6 +1,6 @@
 """System checks: ``manage.py check`` reports a misconfigured project before a request does.
 
-Ids are stable and documented in the README:
+Ids are stable and documented in docs/settings.md:
 
 - ``E001`` the user model has no ``is_anonymous_user`` field
 - ``E002`` ``ANONYMOUS_AUTH`` has an unknown key, or is not a dict

@@ -3,9 +3,10 @@
 A client's window opens with its first request and lasts ``period`` seconds; the
 client may make ``count`` requests in it, and its next request after that opens a
 new one. The counter lives in the database (one ``INSERT ... ON CONFLICT ...
-RETURNING`` inside the caller's transaction) or in the project's cache (one round
-trip on Redis or Memcached), as ``THROTTLE_STORE`` says. Neither reads then
-writes, so concurrent workers cannot overshoot the limit.
+RETURNING`` inside the caller's transaction) or in the project's cache (one
+MULTI/EXEC round trip on Redis; an atomic ``incr`` on Memcached), as
+``THROTTLE_STORE`` says. None reads then writes, so concurrent workers cannot
+overshoot the limit.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from django_anonymous_auth.models import RateCounter
 from django_anonymous_auth.services import (
     DeletionStats,
     bulk_delete,
@@ -532,3 +533,14 @@ def test_workers_need_a_database_with_skip_locked(user_model):
         run("--workers", "2")
 
     assert existing(user_model, old) == {old.pk}
+
+
+def test_command_deletes_the_rate_counters_whose_window_ended(db):
+    now = int(time.time())
+    RateCounter.objects.create(key="ended", hits=3, window_end=now - 1)
+    RateCounter.objects.create(key="open", hits=3, window_end=now + 60)
+
+    _, err = run("--older-than", "30d")
+
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["open"]
+    assert "Deleted 1 ended sign-in rate counter." in err

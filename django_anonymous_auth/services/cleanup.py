@@ -1,13 +1,15 @@
-"""Delete abandoned anonymous users: the rule that says which, over the batch engine."""
+"""Delete abandoned anonymous users (the rule that says which, over the batch engine),
+and the sign-in limit's ended counters."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 
 from ..conf import app_settings
-from ..models import expiry_cutoff, user_queryset
+from ..models import RateCounter, expiry_cutoff, user_queryset
 from .bulk_delete import Progress, bulk_delete_anonymous_users
 
 
@@ -36,3 +38,13 @@ def delete_expired_anonymous_users(
         expired, batch_size=batch_size, workers=workers, progress=progress
     )
     return stats.deleted
+
+
+def delete_ended_rate_counters() -> int:
+    """Delete the database store's counters whose window has ended; return how many.
+
+    A client's next request would start its counter afresh anyway; without this,
+    the table keeps a row for every client ever seen.
+    """
+    deleted, _ = RateCounter.objects.filter(window_end__lt=time.time()).delete()
+    return deleted

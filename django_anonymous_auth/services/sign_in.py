@@ -46,8 +46,6 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
     backend = login_backend()
     if backend is None:
         raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
-    if current.is_authenticated:
-        logout(request)
     try:
         user = create_and_log_in(request, backend=backend, limited=True)
     except StoreUnavailable as error:
@@ -60,11 +58,16 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
 
 
 def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> Any:
-    """Count the sign-in, create the anonymous user and its session: one short transaction."""
+    """Count the sign-in, end a linked user's session, create the anonymous user and its session.
+
+    One short transaction: a refused sign-in leaves a linked caller signed in.
+    """
     try:
         with transaction.atomic():
             if limited:
                 limit_sign_in(request)
+            if request.user.is_authenticated:
+                logout(request)
             user = create_anonymous_user(
                 get_user_model(), request=request, last_login=timezone.now()
             )

@@ -1,9 +1,10 @@
 """Settings of the example site.
 
 SQLite next to this file by default; ``DATABASE_URL`` (``sqlite:////abs/path.sqlite3``,
-``postgres://user@127.0.0.1:5432/name``) selects another database. The cache, which
-holds the sign-in throttle, is shared by every process: Redis when ``REDIS_URL`` is
-set, else Django's database cache (``manage.py createcachetable``).
+``postgres://user@127.0.0.1:5432/name``) selects another database. The cache is shared
+by every process: Redis when ``REDIS_URL`` is set, and the sign-in limit then counts
+there; else Django's database cache (``manage.py createcachetable``), and the limit
+counts in the app's own table.
 """
 
 from __future__ import annotations

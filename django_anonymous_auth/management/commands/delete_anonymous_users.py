@@ -12,7 +12,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ...conf import app_settings
-from ...services import DeletionStats, delete_expired_anonymous_users
+from ...services import (
+    DeletionStats,
+    delete_ended_rate_counters,
+    delete_expired_anonymous_users,
+)
 
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -45,7 +49,8 @@ def positive_int(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Delete anonymous users whose last activity (or, if never seen, sign-up) is older "
-        "than --older-than, in batches. Linked users are never deleted."
+        "than --older-than, in batches, then the sign-in limit's ended counters. Linked "
+        "users are never deleted."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -100,6 +105,9 @@ class Command(BaseCommand):
             kept = f"Kept {users(protected)} that protected data refers to."
             self.stderr.write(self.style.WARNING(kept))
         self.stdout.write(f"Deleted {users(count)} not seen for {age}.")
+        if counters := delete_ended_rate_counters():
+            plural = "" if counters == 1 else "s"
+            self.stderr.write(f"Deleted {counters} ended sign-in rate counter{plural}.")
 
 
 class ProgressReport:
