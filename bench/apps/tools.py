@@ -1,0 +1,136 @@
+"""Helpers the orchestrator runs under a server's settings (``DJANGO_SETTINGS_MODULE``).
+
+python -m bench.apps.tools info          tables and cookie name, as JSON
+python -m bench.apps.tools hasher        time of one hash with the default hasher, as JSON
+python -m bench.apps.tools pool N FILE   N signed-in anonymous sessions, one key a line
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+import django
+
+
+def info() -> dict[str, object]:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+
+    import django_anonymous_auth
+
+    return {
+        # Which checkout the server runs: PYTHONPATH puts this one before the venv's.
+        "package": os.path.dirname(django_anonymous_auth.__file__),
+        "user_table": get_user_model()._meta.db_table,
+        "session_table": Session._meta.db_table,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+    }
+
+
+def hasher(rounds: int = 7) -> dict[str, object]:
+    """Median wall time of one ``encode()`` by the first of ``PASSWORD_HASHERS``.
+
+    That is the hash link-account computes; with one hash per core at a time, no server
+    can link faster than cores / this time.
+    """
+    from django.contrib.auth.hashers import get_hasher
+
+    default = get_hasher("default")
+    default.encode("warm-up-password", default.salt())
+    times = []
+    for _ in range(rounds):
+        salt = default.salt()
+        started = time.perf_counter()
+        default.encode("Bench-password-9f3k", salt)
+        times.append(time.perf_counter() - started)
+    params = {
+        name: getattr(default, name)
+        for name in ("time_cost", "memory_cost", "parallelism", "iterations", "rounds")
+        if hasattr(default, name)
+    }
+    cores = len(os.sched_getaffinity(0))
+    hash_s = statistics.median(times)
+    return {
+        "algorithm": default.algorithm,
+        "params": params,
+        "hash_ms": hash_s * 1000,
+        "cores": cores,
+        "limit_per_s": cores / hash_s,
+    }
+
+
+def pool(count: int, out: str) -> None:
+    """Create ``count`` anonymous users, each logged in on its own session, in bulk.
+
+    Rows are written directly (bulk INSERTs in one transaction) rather than through the
+    sign-in endpoint: only the sessions matter, and building thousands of them over
+    HTTP would take longer than the link runs that consume them.
+    """
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    model = get_user_model()
+    now = timezone.now()
+    users = []
+    for _ in range(count):
+        user = model(email=f"pool-{uuid.uuid4().hex}@anonymous.invalid")
+        user.is_anonymous_user = True
+        user.last_seen = now  # as sign-in sets it: the first requests need no UPDATE
+        user.set_unusable_password()
+        users.append(user)
+    store = SessionStore()
+    expires = now + timedelta(days=14)
+    with transaction.atomic():
+        users = model._default_manager.bulk_create(users, batch_size=500)
+        sessions = [
+            Session(
+                session_key=get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789"),
+                session_data=store.encode(
+                    {
+                        SESSION_KEY: str(user.pk),
+                        BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash(),
+                    }
+                ),
+                expire_date=expires,
+            )
+            for user in users
+        ]
+        Session.objects.bulk_create(sessions, batch_size=500)
+    with open(out, "w") as f:
+        f.writelines(f"{s.session_key}\n" for s in sessions)
+
+
+def main() -> None:
+    django.setup()
+    command = sys.argv[1]
+    if command == "info":
+        print(json.dumps(info()))
+    elif command == "hasher":
+        print(json.dumps(hasher()))
+    elif command == "pool":
+        pool(int(sys.argv[2]), sys.argv[3])
+    else:
+        raise SystemExit(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    main()
