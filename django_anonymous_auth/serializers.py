@@ -14,16 +14,20 @@ from .models import identity_fields, uses_username
 
 
 class UserSerializer(serializers.Serializer):
-    """``{id, email, name, is_anonymous, created_at}``, plus ``username`` where it differs."""
+    """``{id, email, name, is_anonymous, created_at}``, plus ``username`` where it differs.
+
+    ``created_at`` stays a ``datetime``: DRF's JSON encoder writes it as it writes
+    the session's ``expires_at`` (ISO 8601, UTC as ``Z``), whatever the project's
+    ``REST_FRAMEWORK["DATETIME_FORMAT"]`` or ``TIME_ZONE``.
+    """
 
     def to_representation(self, user: Any) -> dict[str, Any]:
-        created_at = getattr(user, "date_joined", None)
         data = {
             "id": user.pk,
             "email": getattr(user, user.get_email_field_name()),
             "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
             "is_anonymous": user.is_anonymous_user,
-            "created_at": created_at and serializers.DateTimeField().to_representation(created_at),
+            "created_at": getattr(user, "date_joined", None),
         }
         if uses_username(user.__class__):
             data["username"] = user.get_username()

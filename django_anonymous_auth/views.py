@@ -13,9 +13,10 @@ from typing import Any
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -24,6 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from . import services
@@ -38,7 +40,7 @@ from .permissions import IsAnonymousUser
 from .serializers import EmailPasswordSerializer, LinkAccountSerializer
 
 
-def user_data(user: Any, request: Request) -> dict[str, Any]:
+def user_data(user: Any, request: Request | HttpRequest) -> dict[str, Any]:
     serializer_class = app_settings.import_hook("USER_SERIALIZER")
     return serializer_class(user, context={"request": request}).data
 
@@ -132,20 +134,49 @@ class SignInEmailView(AuthView):
 
 
 class GetSessionView(AuthView):
-    """``GET get-session``: ``{session: {expires_at}, user}``, or ``null`` for nobody."""
+    """``GET get-session`` through DRF: bearer tokens, and every refusal."""
 
-    def get(self, request: Request) -> Response | JsonResponse:
-        # A page's first call: make sure the CSRF cookie exists for the POSTs to come.
-        get_token(request._request)
-        if not request.user.is_authenticated:
-            # DRF's JSONRenderer renders None as an empty body; clients expect `null`.
-            return JsonResponse(None, safe=False)
-        return Response(
-            {
-                "session": {"expires_at": request.session.get_expiry_date()},
-                "user": user_data(request.user, request),
-            }
-        )
+    def get(self, request: Request) -> JsonResponse:
+        return session_response(request._request)
+
+
+@csrf_exempt  # as DRF's views are: the DRF path checks CSRF itself, the GET needs none
+def get_session(request: HttpRequest) -> HttpResponse:
+    """``GET get-session``: ``{session: {expires_at}, user}``, or ``null`` for nobody.
+
+    Pages call it on every load. A same-origin GET with the session cookie (or
+    none) needs nothing of DRF, whose dispatch would cost more than the rest of
+    the request; anything else (a bearer token, another method, a foreign
+    ``Origin``) goes through DRF, which answers refusals as every endpoint does.
+    """
+    if (
+        request.method == "GET"
+        and "HTTP_AUTHORIZATION" not in request.META
+        and origin_is_trusted(request)
+    ):
+        return session_response(request)
+    return drf_get_session(request)
+
+
+drf_get_session = GetSessionView.as_view()
+
+
+def session_response(request: HttpRequest) -> JsonResponse:
+    """The answer of get-session for the request's user, signed in or not."""
+    if "CSRF_COOKIE" not in request.META:
+        # A page's first call: the CSRF cookie must exist for the POSTs to come.
+        get_token(request)
+    if not request.user.is_authenticated:
+        return JsonResponse(None, safe=False)
+    body = {
+        "session": {"expires_at": request.session.get_expiry_date()},
+        "user": user_data(request.user, request),
+    }
+    return JsonResponse(body, encoder=JSONEncoder, json_dumps_params=COMPACT_JSON)
+
+
+#: How DRF's JSONRenderer writes JSON, so that both ways give the same bytes.
+COMPACT_JSON = {"ensure_ascii": False, "separators": (",", ":")}
 
 
 class SignOutView(AuthView):
