@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import validate_email
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils import timezone
@@ -128,6 +128,16 @@ class AnonymousUserQuerySet(models.QuerySet):
             seen_before |= Q(last_seen__isnull=True, date_joined__lt=cutoff)
         return self.anonymous().filter(seen_before)
 
+    def with_email(self, email: str) -> AnonymousUserQuerySet:
+        """Users whose email is ``email`` in any letter case, as the unique index compares.
+
+        ``LOWER()`` on both sides, like the index: ``iexact`` compares with
+        ``UPPER()``, and ``x@sx.com`` and ``x@ſx.com`` are one address in upper case
+        but two in lower case, two rows the index lets exist side by side.
+        """
+        field = self.model.get_email_field_name()
+        return self.alias(email_lower=Lower(field)).filter(email_lower=Lower(Value(email)))
+
     def create_anonymous_user(self, *, request: HttpRequest | None = None, **fields: Any) -> Any:
         """Create and save an anonymous user, complete with generated email and name.
 
@@ -202,7 +212,7 @@ class UserManager(BaseUserManager.from_queryset(AnonymousUserQuerySet)):  # type
 
     def get_by_natural_key(self, username: str | None) -> User:
         # Emails are unique case-insensitively, so sign-in must find them that way too.
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        return self.with_email(username or "").get()
 
 
 class User(AnonymousUserMixin, AbstractBaseUser, PermissionsMixin):

@@ -62,7 +62,7 @@ def raise_if_taken(model: type[Any], identity: dict[str, str], *, pk: Any) -> No
     """Raise ``UserAlreadyExists`` when another user has this email (in any case) or username."""
     others = user_queryset(model).exclude(pk=pk)
     email_field = model.get_email_field_name()
-    if others.filter(**{f"{email_field}__iexact": identity[email_field]}).exists():
+    if others.with_email(identity[email_field]).exists():
         raise UserAlreadyExists()
     if (
         uses_username(model)

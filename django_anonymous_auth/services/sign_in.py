@@ -21,7 +21,12 @@ from ..exceptions import (
     InvalidEmailOrPassword,
     UserAgentBlocked,
 )
-from ..models import create_anonymous_user, is_signed_in_anonymous_user, uses_username
+from ..models import (
+    create_anonymous_user,
+    is_signed_in_anonymous_user,
+    user_queryset,
+    uses_username,
+)
 from ..sessions import log_in_new_visitor
 from ..signals import anonymous_user_created
 from ..throttling import StoreUnavailable, limit_sign_in, refuse_or_allow_without_limit
@@ -89,7 +94,8 @@ def sign_in_with_email(*, request: HttpRequest, email: str, password: str) -> An
     username: str | None = email
     if uses_username(model):
         username = (
-            model._default_manager.filter(**{f"{model.get_email_field_name()}__iexact": email})
+            user_queryset(model)
+            .with_email(email)
             .values_list(model.USERNAME_FIELD, flat=True)
             .first()
         )
