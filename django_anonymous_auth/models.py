@@ -132,10 +132,11 @@ class AnonymousUserQuerySet(models.QuerySet):
         """Users whose email is ``email`` in any letter case, as the unique index compares.
 
         ``LOWER()`` on both sides, like the index: ``iexact`` compares with
-        ``UPPER()``, and ``x@sx.com`` and ``x@ſx.com`` are one address in upper case
+        ``UPPER()``, and ``x@sx.com`` and ``x@\u017fx.com`` (a long s) are one address in upper case
         but two in lower case, two rows the index lets exist side by side.
         """
-        field = self.model.get_email_field_name()
+        model: Any = self.model
+        field = model.get_email_field_name()
         return self.alias(email_lower=Lower(field)).filter(email_lower=Lower(Value(email)))
 
     def create_anonymous_user(self, *, request: HttpRequest | None = None, **fields: Any) -> Any:

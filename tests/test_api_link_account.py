@@ -403,11 +403,11 @@ def test_link_costs_one_write_transaction(count_statements, anonymous_client_of_
 
 
 def test_addresses_the_unique_index_tells_apart_stay_apart_at_sign_in(user_model):
-    # Upper case makes "ſ" (long s) an "S"; lower case keeps it. The unique index
+    # Upper case makes "\u017f" (long s) an "S"; lower case keeps it. The unique index
     # compares in lower case, so both links succeed, and each email then signs in
     # to its own account: never MultipleObjectsReturned, never a 500.
     accounts = {}
-    for email, password in (("x@sx.com", PASSWORD), ("x@ſx.com", PASSWORD + " 2")):
+    for email, password in (("x@sx.com", PASSWORD), ("x@\u017fx.com", PASSWORD + " 2")):
         client = APIClient(enforce_csrf_checks=True)
         sign_in_anonymously(client)
         response = link(client, email=email, password=password)
