@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.http import is_same_domain
@@ -20,7 +19,7 @@ from rest_framework.request import Request
 
 from . import previous_user
 from .exceptions import CsrfFailed
-from .sessions import session_for_token
+from .sessions import user_for_token
 
 
 class BearerSessionAuthentication(authentication.BaseAuthentication):
@@ -43,9 +42,8 @@ class BearerSessionAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Malformed bearer token.")) from None
         django_request = request._request
-        django_request.session = session_for_token(key)
-        user = get_user(django_request)  # unknown or expired key: an empty session
-        if not user.is_authenticated:
+        user = user_for_token(django_request, key)
+        if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         previous_user.remember(django_request, user)
         return user, key

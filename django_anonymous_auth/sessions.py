@@ -11,7 +11,13 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, login
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user,
+    login,
+)
 from django.contrib.auth.models import update_last_login as django_update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.base import SessionBase
@@ -23,9 +29,22 @@ from .crypto import random_token
 DJANGO_LAST_LOGIN_RECEIVER = "update_last_login"
 
 
-def session_for_token(token: str) -> SessionBase:
-    """The session whose key is ``token``, in the project's session engine."""
-    return import_module(settings.SESSION_ENGINE).SessionStore(token)
+def user_for_token(request: HttpRequest, token: str) -> Any | None:
+    """Run ``request`` on the session whose key is ``token``; return its signed-in user.
+
+    ``None`` when the token names no signed-in session (unknown, expired, its user
+    gone or its password changed); the request then keeps the session it had, so a
+    browser's session cookie is never touched by a bad token beside it.
+    """
+    if not token.isprintable():  # NUL and control characters: no key has them
+        return None
+    had_session = request.session
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(token)
+    user = get_user(request)
+    if user.is_authenticated:
+        return user
+    request.session = had_session
+    return None
 
 
 #: Marks a user whose row was inserted with its ``last_login``, for the login that follows.

@@ -102,3 +102,18 @@ def test_query_budget_of_an_authenticated_get_session(count_statements, anonymou
     users = get_user_model()._meta.db_table
     assert verbs_and_tables(statements) == ["SELECT django_session", f"SELECT {users}"]
     assert statements.write_transactions == 0
+
+
+def test_a_bad_bearer_token_beside_a_session_cookie_leaves_the_cookie_alone(anonymous_client):
+    user = anonymous_client.signed_in["user"]
+    response = anonymous_client.get(api("get-session"), HTTP_AUTHORIZATION="Bearer bogus")
+    assert response.status_code == 401
+    assert "sessionid" not in response.cookies  # neither deleted nor replaced
+    assert session_user(anonymous_client)["id"] == user["id"]
+
+
+@pytest.mark.parametrize("token", ["abc\x00def", "a\tb", "x" * 5000])
+def test_a_malformed_bearer_token_is_unauthorized(token):
+    response = APIClient().get(api("get-session"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHORIZED"
