@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -110,9 +111,21 @@ class SignInAnonymousView(AuthView):
         return signed_in(user, request)
 
 
+def keep_password_out_of_reports(view: type[AuthView]) -> type[AuthView]:
+    """Keep the password out of error reports, as Django's own login views do.
+
+    Out of the POST data a report shows, and out of the local variables of every
+    frame below ``post`` (Django cleanses all frames a ``sensitive_variables``
+    wrapper calls). Django's filter applies both only while ``DEBUG`` is off.
+    """
+    view = method_decorator(sensitive_post_parameters("password"), name="dispatch")(view)
+    return method_decorator(sensitive_variables(), name="post")(view)
+
+
 # Under ATOMIC_REQUESTS the whole request would be one transaction, and the password
 # would be hashed inside it; the service opens its own short one instead.
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
+@keep_password_out_of_reports
 class LinkAccountView(AuthView):
     """``POST anonymous/link-account`` ``{email, password[, username][, name]}``."""
 
@@ -124,6 +137,7 @@ class LinkAccountView(AuthView):
         return signed_in(user, request)
 
 
+@keep_password_out_of_reports
 class SignInEmailView(AuthView):
     """``POST sign-in/email`` ``{email, password}``."""
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import threading
 from urllib.parse import urlencode
 
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection
 from django.db.models.signals import pre_save
 from django.test import RequestFactory
+from django.views.debug import ExceptionReporter
 from rest_framework.test import APIClient
 
 from django_anonymous_auth.exceptions import Unauthorized
@@ -419,3 +421,42 @@ def test_addresses_the_unique_index_tells_apart_stay_apart_at_sign_in(user_model
         )
         assert response.status_code == 200, response.content
         assert response.json()["user"]["id"] == pk
+
+
+class ReportRenderer(logging.Handler):
+    """Render each logged request error as Django's admin e-mails do (the HTML report)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        reporter = ExceptionReporter(record.request, *record.exc_info, is_email=True)
+        self.reports.append(reporter.get_traceback_html())
+
+
+@pytest.mark.parametrize("path", ["anonymous/link-account", "sign-in/email"])
+def test_a_server_error_report_never_shows_the_password(path, user_model, make_user):
+    secret = "Tr0ub4dor-3-is-the-secret"  # nothing the HTML report would escape
+    make_user(email="ada@example.com", password=secret)
+    client = APIClient(raise_request_exception=False)
+    sign_in_anonymously(client)
+
+    def fail(**kwargs):
+        raise RuntimeError("the database went away")
+
+    renderer = ReportRenderer()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(renderer)
+    pre_save.connect(fail, sender=user_model)
+    try:
+        body = {"email": "ada@example.com" if "email" in path else "new@example.com"}
+        response = client.post(api(path), {**body, "password": secret}, format="json")
+    finally:
+        pre_save.disconnect(fail, sender=user_model)
+        logger.removeHandler(renderer)
+
+    assert response.status_code == 500
+    [report] = renderer.reports
+    assert "the database went away" in report  # the report is real and complete
+    assert secret not in report
