@@ -71,6 +71,43 @@ def test_foreign_origin_is_refused_even_without_a_session(
     assert "sessionid" not in api_client.cookies
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_REFERER": "https://evil.example/page"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_REFERER": "http://testserver/"},
+    ],
+    ids=["foreign referer", "cross-site fetch", "cross-site fetch, own referer"],
+)
+def test_without_origin_a_foreign_referer_or_a_cross_site_fetch_is_refused(
+    api_client, user_model, headers
+):
+    response = api_client.post(api("sign-in/anonymous"), **headers)
+    assert response.status_code == 403
+    assert response.json()["code"] == "CSRF_FAILED"
+    assert user_model.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_REFERER": "http://testserver/some/page?x=1"},
+        {"HTTP_SEC_FETCH_SITE": "same-origin"},
+        {"HTTP_SEC_FETCH_SITE": "none"},  # typed into the address bar, a bookmark
+        {},  # an app or a script: no browser headers at all
+    ],
+    ids=["own referer", "same-origin fetch", "user-initiated fetch", "no headers"],
+)
+def test_without_origin_an_own_referer_or_a_same_origin_fetch_is_accepted(api_client, headers):
+    assert api_client.post(api("sign-in/anonymous"), **headers).status_code == 200
+
+
+def test_a_foreign_referer_does_not_matter_to_get_session(anonymous_client):
+    response = anonymous_client.get(api("get-session"), HTTP_REFERER="https://evil.example/")
+    assert response.status_code == 200
+
+
 def test_foreign_origin_is_refused_with_a_bearer_token_too(db):
     app = signed_in_anonymously("bearer")
     response = app.post(api("sign-out"), HTTP_ORIGIN="https://evil.example")
