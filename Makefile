@@ -34,7 +34,7 @@ test-sqlite: $(VENV)/.installed
 	@echo "==> SQLite, username-based user model with the mixin"
 	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"
 	@echo "==> SQLite, API tests under hostile global REST_FRAMEWORK settings"
-	$(PYTEST) --ds tests.settings_hostile_drf tests/test_api_*.py tests/test_merge.py tests/test_middleware.py tests/test_i18n.py
+	$(PYTEST) --ds tests.settings_hostile_drf tests/test_api_*.py tests/test_merge.py tests/test_middleware.py tests/test_hostile_input.py tests/test_i18n.py
 
 test-postgres: $(VENV)/.installed
 	@if $(PY) tests/postgres_reachable.py "$(PG_URL)"; then \

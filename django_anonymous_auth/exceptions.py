@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -89,6 +97,22 @@ class ThrottleUnavailable(exceptions.APIException):
     default_detail = _("Signing in is not possible right now. Try again later.")
 
 
+class RequestTooLarge(exceptions.APIException):
+    """The body, or its number of fields or files, is over Django's ``DATA_UPLOAD_*`` limits."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "REQUEST_TOO_LARGE"
+    default_detail = _("The request is too large.")
+
+
+class BadRequest(exceptions.APIException):
+    """Django refused the request as suspicious (a host it does not serve, say)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "BAD_REQUEST"
+    default_detail = _("The request could not be understood.")
+
+
 class InvalidEmailFormat(exceptions.APIException):
     """``GENERATE_EMAIL`` returned an invalid address: the project's bug, hence a 500."""
 
@@ -130,6 +154,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # again, half-loaded, through ours.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    exc = as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -149,3 +174,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = str(getattr(detail, "code", None) or "error")
     response.data = {"code": RENAMED_CODES.get(code, code.upper()), "message": str(detail)}
     return response
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """Django's own refusals of a request, which it would answer in HTML, as our errors."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return RequestTooLarge()
+    if isinstance(exc, MultiPartParserError | SuspiciousMultipartForm):
+        return exceptions.ParseError(_("The request body is malformed."))
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequest()
+    return exc

@@ -20,7 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -37,6 +36,7 @@ from .authentication import (
 )
 from .conf import app_settings
 from .exceptions import CsrfFailed, exception_handler
+from .parsers import JSONBodyParser
 from .permissions import IsAnonymousUser
 from .serializers import EmailPasswordSerializer, LinkAccountSerializer
 
@@ -63,7 +63,7 @@ class AuthView(APIView):
 
     authentication_classes = [BearerSessionAuthentication, CsrfSessionAuthentication]
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
     renderer_classes = [JSONRenderer]
     throttle_classes: list[type] = []
     content_negotiation_class = DefaultContentNegotiation
