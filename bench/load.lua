@@ -7,7 +7,8 @@
 --   BENCH_AUTH   bearer | cookie: how link sends its key
 --   BENCH_TAG    makes link emails unique across runs
 -- sign-in sends no Cookie and no Origin: every request is a new visitor from the same
--- site. Prints one line "BENCH_JSON {...}" with status counts and latency (us).
+-- site. Prints one line "BENCH_JSON {...}" with status counts, get-session answers
+-- without a user (no_user) and latency (us).
 local mode = os.getenv("BENCH_MODE") or "sign-in"
 local path = os.getenv("BENCH_PATH") or "/"
 local cookie = os.getenv("BENCH_COOKIE") or "sessionid"
@@ -28,7 +29,7 @@ local tokens = {}
 local sent = 0
 
 function init(args)
-  s2, s3, s4, s5 = 0, 0, 0, 0
+  s2, s3, s4, s5, nouser = 0, 0, 0, 0, 0
   if mode == "link" then
     -- Thread k of n takes keys k, k+n, k+2n...: no key is sent twice by two threads.
     local n = tonumber(os.getenv("BENCH_THREADS"))
@@ -70,6 +71,10 @@ end
 if mode == "link" then request = link_request end
 
 function response(status, headers, body)
+  -- get-session answers 200 for nobody too ("null", {"id": null}): check a user came back.
+  if mode == "get-session" and status < 300 and not body:find('"id": ?%d') then
+    nouser = nouser + 1
+  end
   if status < 300 then s2 = s2 + 1
   elseif status < 400 then s3 = s3 + 1
   elseif status < 500 then s4 = s4 + 1
@@ -77,17 +82,19 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local c2, c3, c4, c5 = 0, 0, 0, 0
+  local c2, c3, c4, c5, cn = 0, 0, 0, 0, 0
   for _, t in ipairs(threads) do
     c2 = c2 + t:get("s2"); c3 = c3 + t:get("s3")
     c4 = c4 + t:get("s4"); c5 = c5 + t:get("s5")
+    cn = cn + t:get("nouser")
   end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"s2xx":%d,"s3xx":%d,"s4xx":%d,"s5xx":%d,' ..
+    '"no_user":%d,' ..
     '"err_connect":%d,"err_read":%d,"err_write":%d,"err_timeout":%d,' ..
     '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
-    summary.requests, summary.duration, c2, c3, c4, c5,
+    summary.requests, summary.duration, c2, c3, c4, c5, cn,
     e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
