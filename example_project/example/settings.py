@@ -73,11 +73,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # may lose the last commits, not corrupt the file).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
-    # Keep connections across requests (a new PostgreSQL connection costs milliseconds),
-    # and check them before reuse so a restarted server costs no failed request.
-    DATABASES["default"]["CONN_MAX_AGE"] = 600
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Keep connections across requests: a new PostgreSQL connection costs milliseconds, and
+# closing the last SQLite connection to a WAL database checkpoints it (and syncs the
+# disk) every time. Check them before reuse, so a restarted server fails no request.
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
