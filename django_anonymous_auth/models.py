@@ -147,6 +147,12 @@ class AnonymousUserQuerySet(models.QuerySet):
         unusable, so an anonymous user can never sign in with one. Raises Django's
         ``ValidationError`` when the email is not valid.
         """
+        user = self.new_anonymous_user(request=request, **fields)
+        user.save(using=self.db)
+        return user
+
+    def new_anonymous_user(self, *, request: HttpRequest | None = None, **fields: Any) -> Any:
+        """The anonymous user ``create_anonymous_user()`` would save, not saved yet."""
         email = fields.pop("email", None) or app_settings.import_hook("GENERATE_EMAIL")(
             request=request
         )
@@ -162,7 +168,6 @@ class AnonymousUserQuerySet(models.QuerySet):
             **fields,
         )
         user.set_unusable_password()
-        user.save(using=self.db)
         return user
 
 
@@ -175,13 +180,6 @@ def user_queryset(source: type[Any] | QuerySet[Any]) -> AnonymousUserQuerySet:
             model=source.model, query=source.query.chain(), using=source.db
         )
     return AnonymousUserQuerySet(model=source)
-
-
-def create_anonymous_user(
-    model: type[Any], *, request: HttpRequest | None = None, **fields: Any
-) -> Any:
-    """Create an anonymous user of ``model``, which has the mixin, whatever its manager."""
-    return user_queryset(model).create_anonymous_user(request=request, **fields)
 
 
 class UserManager(BaseUserManager.from_queryset(AnonymousUserQuerySet)):  # type: ignore[misc]

@@ -22,7 +22,6 @@ from ..exceptions import (
     UserAgentBlocked,
 )
 from ..models import (
-    create_anonymous_user,
     is_signed_in_anonymous_user,
     user_queryset,
     uses_username,
@@ -65,20 +64,24 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
 def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> Any:
     """Count the sign-in, end a linked user's session, create the anonymous user and its session.
 
-    One short transaction: a refused sign-in leaves a linked caller signed in.
+    One short transaction: a refused sign-in leaves a linked caller signed in. The
+    user is built before it begins: on SQLite the transaction holds the one write
+    lock, and every other sign-in waits for it.
     """
+    try:
+        user = user_queryset(get_user_model()).new_anonymous_user(
+            request=request, last_login=timezone.now()
+        )
+    except ValidationError:
+        raise InvalidEmailFormat() from None
     try:
         with transaction.atomic():
             if limited:
                 limit_sign_in(request)
             if request.user.is_authenticated:
                 logout(request)
-            user = create_anonymous_user(
-                get_user_model(), request=request, last_login=timezone.now()
-            )
+            user.save()
             log_in_new_visitor(request, user, backend=backend)
-    except ValidationError:
-        raise InvalidEmailFormat() from None
     except IntegrityError:
         raise FailedToCreateUser() from None
     return user
