@@ -39,7 +39,10 @@ function init(args)
       i = i + 1
     end
   elseif mode == "get-session" then
+    -- A page's browser holds the CSRF cookie its first get-session set, as well as
+    -- the session cookie; without it, every call would set a new one.
     wrk.headers["Cookie"] = cookie .. "=" .. os.getenv("BENCH_TOKEN")
+      .. "; csrftoken=" .. string.rep("b", 32)
     wrk.headers["User-Agent"] = ua
     wrk.method = "GET"
     wrk.path = path
