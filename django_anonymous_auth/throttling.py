@@ -54,19 +54,32 @@ class StoreUnavailable(Exception):
     """The counter could not be read or written."""
 
 
-def limit_sign_in(request: HttpRequest) -> None:
-    """Count this client's anonymous sign-in; raise ``Throttled`` past ``SIGN_IN_RATE``.
+@dataclass(frozen=True)
+class Limit:
+    """One client's (or account's) limit: made before a transaction, counted inside it."""
 
-    Call it inside the sign-in's transaction: with the database store the count
-    commits, or rolls back, with the sign-in. Raises ``StoreUnavailable`` when the
-    store fails, which the caller turns into ``THROTTLE_FAILURE``'s answer.
-    """
+    key: str
+    rate: Rate
+
+    def count(self) -> None:
+        """Count one request; raise ``Throttled`` past the rate.
+
+        Inside the caller's transaction, the database store's count commits, or rolls
+        back, with it. Raises ``StoreUnavailable`` when the store fails, which the
+        caller turns into ``THROTTLE_FAILURE``'s answer.
+        """
+        hits, window_end = count_hit(self.key, self.rate.period)
+        if hits > self.rate.count:
+            raise Throttled(wait=max(1, math.ceil(window_end - time.time())))
+
+
+def sign_in_limit(request: HttpRequest) -> Limit | None:
+    """The ``SIGN_IN_RATE`` limit of this request's client, or None when it is off."""
     if app_settings.SIGN_IN_RATE is None:
-        return
-    rate = Rate.parse(app_settings.SIGN_IN_RATE)
-    hits, window_end = count_hit(f"anonymous_auth:sign_in:{client_id(request)}", rate.period)
-    if hits > rate.count:
-        raise Throttled(wait=max(1, math.ceil(window_end - time.time())))
+        return None
+    return Limit(
+        f"anonymous_auth:sign_in:{client_id(request)}", Rate.parse(app_settings.SIGN_IN_RATE)
+    )
 
 
 def refuse_or_allow_without_limit(error: StoreUnavailable) -> None:

@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..sessions import log_in_new_visitor
 from ..signals import anonymous_user_created
-from ..throttling import StoreUnavailable, limit_sign_in, refuse_or_allow_without_limit
+from ..throttling import Limit, StoreUnavailable, refuse_or_allow_without_limit, sign_in_limit
 
 
 def is_blocked_user_agent(request: HttpRequest) -> bool:
@@ -50,22 +50,23 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
     backend = login_backend()
     if backend is None:
         raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
+    limit = sign_in_limit(request)
     try:
-        user = create_and_log_in(request, backend=backend, limited=True)
+        user = create_and_log_in(request, backend=backend, limit=limit)
     except StoreUnavailable as error:
         refuse_or_allow_without_limit(error)
-        user = create_and_log_in(request, backend=backend, limited=False)
+        user = create_and_log_in(request, backend=backend, limit=None)
     transaction.on_commit(
         partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
     )
     return user
 
 
-def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> Any:
+def create_and_log_in(request: HttpRequest, *, backend: str, limit: Limit | None) -> Any:
     """Count the sign-in, end a linked user's session, create the anonymous user and its session.
 
-    One short transaction: a refused sign-in leaves a linked caller signed in. The
-    user is built before it begins: on SQLite the transaction holds the one write
+    One short transaction: a refused sign-in leaves a linked caller signed in. What
+    can be made before it begins is: on SQLite the transaction holds the one write
     lock, and every other sign-in waits for it.
     """
     try:
@@ -76,8 +77,8 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limited: bool) -> A
         raise InvalidEmailFormat() from None
     try:
         with transaction.atomic():
-            if limited:
-                limit_sign_in(request)
+            if limit is not None:
+                limit.count()
             if request.user.is_authenticated:
                 logout(request)
             user.save()
