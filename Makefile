@@ -72,7 +72,7 @@ matrix: $(VENV)/.installed
 
 # The oldest and the newest supported pairs: what CI runs besides `make test`.
 matrix-ends: $(VENV)/.installed
-	@echo "==> Oldest supported: Python 3.11, Django 5.2, DRF 3.16"
+	@echo "==> Oldest supported: Python 3.11, Django 5.2, DRF 3.18.2"
 	$(NOX) -s "tests(py3.11-django5.2-drf-oldest)"
 	@echo "==> Newest supported: Python 3.13, Django 6.1, newest DRF"
 	$(NOX) -s "tests(py3.13-django6.1-drf-newest)"

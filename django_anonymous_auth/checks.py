@@ -103,7 +103,7 @@ def check_value(key: str, value: Any) -> Error | None:
         )
     if key == "BLOCKED_USER_AGENTS" and not all(isinstance(m, str) for m in value):
         return Error(f"{setting} must hold strings only.", id=ID.format("E003"))
-    if key == "SIGN_IN_RATE" and value is not None:
+    if key in ("SIGN_IN_RATE", "PASSWORD_RATE", "ACCOUNT_PASSWORD_RATE") and value is not None:
         try:
             Rate.parse(value)
         except ValueError as exc:

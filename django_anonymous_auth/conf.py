@@ -53,6 +53,10 @@ SETTINGS: dict[str, Setting] = {
     "ACTIVITY_UPDATE_INTERVAL": Setting(timedelta(days=1), (timedelta,)),
     # Rate of sign-in/anonymous per client ("30/hour"); None turns the limit off.
     "SIGN_IN_RATE": Setting("30/hour", (str, NoneType)),
+    # Requests that hash a password (sign-in/email, link-account) per client, and per
+    # account (the email signed in to, the anonymous user linking); None turns one off.
+    "PASSWORD_RATE": Setting("20/minute", (str, NoneType)),
+    "ACCOUNT_PASSWORD_RATE": Setting("5/minute", (str, NoneType)),
     # Where rate limits count: "cache" (the default cache: exact on Redis and
     # Memcached), "database" (a table of this app, counted inside the sign-in's own
     # transaction), or "auto": the cache when it is Redis or Memcached, else the database.

@@ -11,6 +11,7 @@ overshoot the limit.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import math
@@ -56,37 +57,70 @@ class StoreUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Limit:
-    """One client's (or account's) limit: made before a transaction, counted inside it."""
+    """One client's (or account's) limit: how many requests, counted under which key."""
 
     key: str
     rate: Rate
 
-    def count(self) -> None:
-        """Count one request; raise ``Throttled`` past the rate.
 
-        Inside the caller's transaction, the database store's count commits, or rolls
-        back, with it. Raises ``StoreUnavailable`` when the store fails, which the
-        caller turns into ``THROTTLE_FAILURE``'s answer.
-        """
-        hits, window_end = count_hit(self.key, self.rate.period)
-        if hits > self.rate.count:
-            raise Throttled(wait=max(1, math.ceil(window_end - time.time())))
+def count(limits: list[Limit]) -> None:
+    """Count one request against every limit at once; raise ``Throttled`` past any of them.
+
+    One statement (database store) or one round trip (Redis) for all of them. Inside
+    the caller's transaction, the database store's counts commit, or roll back, with
+    it. Raises ``StoreUnavailable`` when the store fails, which the caller turns into
+    ``THROTTLE_FAILURE``'s answer.
+    """
+    if not limits:
+        return
+    periods = {limit.key: limit.rate.period for limit in limits}
+    try:
+        counted = count_in_cache(periods) if uses_cache_store() else count_in_database(periods)
+    except Exception as exc:  # any failure of the store: the caller decides what follows
+        raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    now = time.time()
+    waits = [
+        counted[limit.key][1] - now for limit in limits if counted[limit.key][0] > limit.rate.count
+    ]
+    if waits:
+        raise Throttled(wait=max(1, math.ceil(max(waits))))
 
 
-def sign_in_limit(request: HttpRequest) -> Limit | None:
-    """The ``SIGN_IN_RATE`` limit of this request's client, or None when it is off."""
+def sign_in_limits(request: HttpRequest) -> list[Limit]:
+    """The ``SIGN_IN_RATE`` limit of this request's client (none when it is off)."""
     if app_settings.SIGN_IN_RATE is None:
-        return None
-    return Limit(
-        f"anonymous_auth:sign_in:{client_id(request)}", Rate.parse(app_settings.SIGN_IN_RATE)
-    )
+        return []
+    rate = Rate.parse(app_settings.SIGN_IN_RATE)
+    return [Limit(f"anonymous_auth:sign_in:{client_id(request)}", rate)]
+
+
+def count_password_attempt(request: HttpRequest, *, account: str) -> None:
+    """Count a request that is about to hash a password, per client and per account.
+
+    Before the hash: Argon2 costs a tenth of a second of CPU and a hundred MiB, so a
+    refused request must not pay it. ``account`` names whose password it is (an
+    email, a user id); only its digest is stored.
+    """
+    digest = hashlib.sha256(account.encode()).hexdigest()
+    limits = [
+        Limit(key, Rate.parse(rate))
+        for key, rate in (
+            (f"anonymous_auth:password:{client_id(request)}", app_settings.PASSWORD_RATE),
+            (f"anonymous_auth:account:{digest}", app_settings.ACCOUNT_PASSWORD_RATE),
+        )
+        if rate is not None
+    ]
+    try:
+        count(limits)
+    except StoreUnavailable as error:
+        refuse_or_allow_without_limit(error)
 
 
 def refuse_or_allow_without_limit(error: StoreUnavailable) -> None:
     """Apply ``THROTTLE_FAILURE`` when the store failed: refuse (503), or log and go on."""
     if app_settings.THROTTLE_FAILURE == "refuse":
         raise ThrottleUnavailable() from error
-    logger.error("The sign-in rate limit is off for this request: %s", error)
+    logger.error("A rate limit is off for this request: %s", error)
 
 
 def client_id(request: HttpRequest) -> str:
@@ -114,16 +148,6 @@ def client_id(request: HttpRequest) -> str:
     return str(ip)
 
 
-def count_hit(key: str, period: int) -> tuple[int, float]:
-    """Add one hit to ``key``; return the hits in its window and when the window ends."""
-    try:
-        if uses_cache_store():
-            return count_in_cache(key, period)
-        return count_in_database(key, period)
-    except Exception as exc:  # any failure of the store: the caller decides what follows
-        raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
-
-
 def uses_cache_store() -> bool:
     """Tell whether the counters live in the cache (else in the database)."""
     store = app_settings.THROTTLE_STORE
@@ -143,49 +167,60 @@ def type_names(backend: Any) -> list[str]:
     return [klass.__name__ for klass in type(backend).__mro__]
 
 
-def count_in_database(key: str, period: int) -> tuple[int, float]:
+def count_in_database(periods: dict[str, int]) -> dict[str, tuple[int, float]]:
+    """Count one hit per key in one statement; return each key's hits and window end."""
     quote = connection.ops.quote_name
     table = quote(RateCounter._meta.db_table)
     key_column, hits, ends = quote("key"), quote("hits"), quote("window_end")
     now = int(time.time())
     open_window = f"{table}.{ends} > %s"
+    rows = ", ".join(["(%s, 1, %s)"] * len(periods))
+    params: list[Any] = [value for key, period in periods.items() for value in (key, now + period)]
     with connection.cursor() as cursor:
-        # One statement, atomic on its row: a new client starts at 1, a known one
-        # adds 1 while its window is open, and starts again at 1 once it has ended.
+        # Atomic on each row: a new key starts at 1, a known one adds 1 while its
+        # window is open, and starts again at 1 once it has ended.
         cursor.execute(
-            f"INSERT INTO {table} ({key_column}, {hits}, {ends}) VALUES (%s, 1, %s) "
+            f"INSERT INTO {table} ({key_column}, {hits}, {ends}) VALUES {rows} "
             f"ON CONFLICT ({key_column}) DO UPDATE SET "
             f"{hits} = CASE WHEN {open_window} THEN {table}.{hits} + 1 ELSE 1 END, "
             f"{ends} = CASE WHEN {open_window} THEN {table}.{ends} ELSE EXCLUDED.{ends} END "
-            f"RETURNING {hits}, {ends}",
-            [key, now + period, now, now],
+            f"RETURNING {key_column}, {hits}, {ends}",
+            [*params, now, now],
         )
-        count, window_end = cursor.fetchone()
-    return int(count), float(window_end)
+        return {key: (int(count), float(end)) for key, count, end in cursor.fetchall()}
 
 
-def count_in_cache(key: str, period: int) -> tuple[int, float]:
+def count_in_cache(periods: dict[str, int]) -> dict[str, tuple[int, float]]:
+    """Count one hit per key in the default cache; return each key's hits and window end."""
     now = time.time()
     cache = caches["default"]
     redis = getattr(cache, "_cache", None)
     if "RedisCache" in type_names(cache) and redis is not None:
         # Django's RedisCache.incr() checks that the key exists first: two round
         # trips, and a key that expires in between would count for ever. One
-        # MULTI/EXEC round trip instead: create it with its expiry if missing, add
-        # one, read how long it lives.
-        cache_key = cache.make_and_validate_key(key)
-        pipeline = redis.get_client(cache_key, write=True).pipeline()
-        pipeline.set(cache_key, 0, ex=period, nx=True)
-        pipeline.incr(cache_key)
-        pipeline.pttl(cache_key)
-        _, count, ttl_ms = pipeline.execute()
-        return int(count), now + max(ttl_ms, 0) / 1000
-    # Memcached increments atomically; the window's end is kept beside the count.
+        # MULTI/EXEC round trip instead: per key, create it with its expiry if
+        # missing, add one, read how long it lives.
+        cache_keys = {key: cache.make_and_validate_key(key) for key in periods}
+        pipeline = redis.get_client(next(iter(cache_keys.values())), write=True).pipeline()
+        for key, period in periods.items():
+            pipeline.set(cache_keys[key], 0, ex=period, nx=True)
+            pipeline.incr(cache_keys[key])
+            pipeline.pttl(cache_keys[key])
+        results = pipeline.execute()
+        return {
+            key: (int(results[3 * i + 1]), now + max(results[3 * i + 2], 0) / 1000)
+            for i, key in enumerate(periods)
+        }
+    return {key: count_in_memcached(cache, key, period, now) for key, period in periods.items()}
+
+
+def count_in_memcached(cache: Any, key: str, period: int, now: float) -> tuple[int, float]:
+    """Memcached increments atomically; the window's end is kept beside the count."""
     try:
-        count = int(cache.incr(key))
+        hits = int(cache.incr(key))
     except ValueError:  # the window's first hit
         if cache.add(key, 1, period):
             cache.set(f"{key}:end", now + period, period)
             return 1, now + period
-        count = int(cache.incr(key))
-    return count, float(cache.get(f"{key}:end", now + period))
+        hits = int(cache.incr(key))
+    return hits, float(cache.get(f"{key}:end", now + period))

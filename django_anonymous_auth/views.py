@@ -14,10 +14,10 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework.exceptions import APIException, MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -131,15 +131,6 @@ class AuthView(APIView):
 
 
 class SignInAnonymousView(AuthView):
-    """``POST sign-in/anonymous`` through DRF: callers with a session or a token."""
-
-    def post(self, request: Request) -> JsonResponse:
-        user = services.sign_in_anonymously(request=request)
-        return signed_in(user, request)
-
-
-@csrf_exempt  # as DRF's views are: a caller without a session needs no CSRF token
-def sign_in_anonymous(request: HttpRequest) -> HttpResponse:
     """``POST sign-in/anonymous``: the body is never read, whatever it is.
 
     A new visitor (no session cookie, no token) has nothing for DRF to authenticate,
@@ -148,15 +139,22 @@ def sign_in_anonymous(request: HttpRequest) -> HttpResponse:
     foreign origin) goes through DRF. Both ways call the same service and answer
     with the same functions.
     """
-    if request.method == "POST" and not carries_credentials(request) and origin_is_trusted(request):
-        try:
-            return signed_in(services.sign_in_anonymously(request=request), request)
-        except APIException as exc:
-            return error_response(exc)
-    return drf_sign_in_anonymous(request)
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (
+            request.method == "POST"
+            and not carries_credentials(request)
+            and origin_is_trusted(request)
+        ):
+            try:
+                return signed_in(services.sign_in_anonymously(request=request), request)
+            except APIException as exc:
+                return error_response(exc)
+        return super().dispatch(request, *args, **kwargs)
 
-drf_sign_in_anonymous = SignInAnonymousView.as_view()
+    def post(self, request: Request) -> JsonResponse:
+        user = services.sign_in_anonymously(request=request)
+        return signed_in(user, request)
 
 
 def keep_password_out_of_reports(view: type[AuthView]) -> type[AuthView]:
@@ -196,14 +194,6 @@ class SignInEmailView(AuthView):
 
 
 class GetSessionView(AuthView):
-    """``GET get-session`` through DRF: bearer tokens, and every refusal."""
-
-    def get(self, request: Request) -> JsonResponse:
-        return session_response(request._request)
-
-
-@csrf_exempt  # as DRF's views are: the DRF path checks CSRF itself, the GET needs none
-def get_session(request: HttpRequest) -> HttpResponse:
     """``GET get-session``: ``{session: {expires_at}, user}``, or ``null`` for nobody.
 
     Pages call it on every load. A same-origin GET with the session cookie (or
@@ -211,16 +201,18 @@ def get_session(request: HttpRequest) -> HttpResponse:
     the request; anything else (a bearer token, another method, a foreign
     ``Origin``) goes through DRF, which answers refusals as every endpoint does.
     """
-    if (
-        request.method == "GET"
-        and "HTTP_AUTHORIZATION" not in request.META
-        and origin_is_trusted(request)
-    ):
-        return session_response(request)
-    return drf_get_session(request)
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (
+            request.method == "GET"
+            and "HTTP_AUTHORIZATION" not in request.META
+            and origin_is_trusted(request)
+        ):
+            return session_response(request)
+        return super().dispatch(request, *args, **kwargs)
 
-drf_get_session = GetSessionView.as_view()
+    def get(self, request: Request) -> JsonResponse:
+        return session_response(request._request)
 
 
 def session_response(request: HttpRequest) -> JsonResponse:

@@ -382,18 +382,21 @@ def test_user_deleted_while_the_password_was_hashed_is_unauthorized(api_client, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_link_costs_one_write_transaction(count_statements, anonymous_client_of_kind, user_model):
+def test_link_costs_two_write_transactions(count_statements, anonymous_client_of_kind, user_model):
     users = user_model._meta.db_table
     with count_statements() as statements:
         response = link(anonymous_client_of_kind, email="ada@example.com", password=PASSWORD)
     assert response.status_code == 200
-    # Load the session and the user; then one transaction: lock the user, check that
-    # the email (and username) is free, save the user, store the session under a new
-    # key and remove the old one. Nothing after the view.
+    # Load the session and the user; count the request against the password limits
+    # (client and account, one statement), before the hash and outside any
+    # transaction, so a refused request costs no hash; then one transaction: lock
+    # the user, check that the email (and username) is free, save the user, store
+    # the session under a new key and remove the old one. Nothing after the view.
     taken_checks = [f"SELECT {users}"] * (2 if user_model.USERNAME_FIELD != "email" else 1)
     assert verbs_and_tables(statements) == [
         "SELECT django_session",
         f"SELECT {users}",
+        "INSERT django_anonymous_auth_ratecounter",
         f"SELECT {users}",
         *taken_checks,
         f"UPDATE {users}",
@@ -401,7 +404,7 @@ def test_link_costs_one_write_transaction(count_statements, anonymous_client_of_
         "SELECT django_session",
         "DELETE django_session",
     ]
-    assert statements.write_transactions == 1
+    assert statements.write_transactions == 2
 
 
 def test_addresses_the_unique_index_tells_apart_stay_apart_at_sign_in(user_model):

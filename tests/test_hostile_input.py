@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -67,6 +69,18 @@ CASES = {
         "REQUEST_TOO_LARGE",
     ),
 }
+
+
+@pytest.mark.parametrize("charset", ["bz2", "zlib"])
+def test_a_json_body_in_a_compressed_charset_is_refused_unread(charset, user_model):
+    # DRF before 3.18.2 decompressed such a body in memory, whatever it unpacked to.
+    body = codecs.encode(b'{"email": "a@example.com", "password": "x"}', charset)
+    response = APIClient().post(
+        api("sign-in/email"), body, content_type=f"application/json; charset={charset}"
+    )
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"code", "message"}
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 
 from django_anonymous_auth.models import RateCounter
 
-from .helpers import PASSWORD, api, post, session_user
+from .hashers import CountingArgon2PasswordHasher
+from .helpers import PASSWORD, api, post, session_user, sign_in_anonymously
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,58 @@ class TestAFailingStore:
             "message": "Signing in is not possible right now. Try again later.",
         }
         assert user_model.objects.count() == 0
+
+
+class TestPasswordLimits:
+    """sign-in/email and link-account hash a password: limited per client and per account."""
+
+    @staticmethod
+    def sign_in_email(email, password="wrong password", **extra):
+        body = {"email": email, "password": password}
+        return APIClient().post(api("sign-in/email"), body, format="json", **extra)
+
+    def test_an_account_is_limited_whatever_the_letter_case(self, limit, make_user):
+        limit(ACCOUNT_PASSWORD_RATE="2/minute")
+        make_user(email="ada@example.com")
+        statuses = [
+            self.sign_in_email(email).status_code
+            for email in ("ada@example.com", "ADA@example.com", "Ada@Example.com")
+        ]
+        assert statuses == [401, 401, 429]
+        refused = self.sign_in_email("ada@example.com", PASSWORD)
+        assert refused.status_code == 429  # the right password too, until the window ends
+        assert refused.json()["code"] == "TOO_MANY_REQUESTS"
+        assert 0 < int(refused["Retry-After"]) <= 60
+        assert self.sign_in_email("grace@example.com").status_code == 401
+
+    def test_unknown_emails_are_limited_alike_so_the_answer_tells_nothing(self, limit):
+        limit(ACCOUNT_PASSWORD_RATE="1/minute")
+        assert self.sign_in_email("nobody@example.com").status_code == 401
+        assert self.sign_in_email("nobody@example.com").status_code == 429
+
+    def test_a_client_is_limited_across_accounts(self, limit):
+        limit(PASSWORD_RATE="3/minute", ACCOUNT_PASSWORD_RATE=None)
+        statuses = [self.sign_in_email(f"user{i}@example.com").status_code for i in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        assert self.sign_in_email("user9@example.com", REMOTE_ADDR="10.9.9.9").status_code == 401
+
+    def test_a_refused_request_runs_no_hash(self, limit, settings):
+        limit(ACCOUNT_PASSWORD_RATE="1/minute")
+        settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
+        self.sign_in_email("nobody@example.com")
+        CountingArgon2PasswordHasher.hashes = 0
+        assert self.sign_in_email("nobody@example.com").status_code == 429
+        assert CountingArgon2PasswordHasher.hashes == 0
+
+    def test_link_account_is_limited_per_anonymous_user(self, limit, make_user, user_model):
+        limit(ACCOUNT_PASSWORD_RATE="1/minute")
+        make_user(email="taken@example.com")
+        client = APIClient(enforce_csrf_checks=True)
+        sign_in_anonymously(client)
+        link = api("anonymous/link-account")
+        taken = {"email": "taken@example.com", "password": PASSWORD}
+        assert post(client, link, taken, format="json").status_code == 422
+        free = {"email": "free@example.com", "password": PASSWORD}
+        assert post(client, link, free, format="json").status_code == 429
+        assert not user_model.objects.filter(email="free@example.com").exists()
+        assert session_user(client)["is_anonymous"] is True

@@ -15,6 +15,7 @@ from ..exceptions import UserAlreadyExists
 from ..models import identity_fields, user_queryset, uses_username
 from ..sessions import rotate_session
 from ..signals import anonymous_user_linked
+from ..throttling import count_password_attempt
 from .locks import lock_anonymous_user
 
 
@@ -35,6 +36,7 @@ def link_account(
     transaction; every other session and token of the user stops working, because
     the password change changes the session auth hash that ``get_user()`` verifies.
     """
+    count_password_attempt(request, account=str(request.user.pk))
     model = get_user_model()
     encoded = make_password(password)
     identity = identity_fields(model, email=email, username=username, name=name or "")

@@ -28,7 +28,14 @@ from ..models import (
 )
 from ..sessions import log_in_new_visitor
 from ..signals import anonymous_user_created
-from ..throttling import Limit, StoreUnavailable, refuse_or_allow_without_limit, sign_in_limit
+from ..throttling import (
+    Limit,
+    StoreUnavailable,
+    count,
+    count_password_attempt,
+    refuse_or_allow_without_limit,
+    sign_in_limits,
+)
 
 
 def is_blocked_user_agent(request: HttpRequest) -> bool:
@@ -50,19 +57,19 @@ def sign_in_anonymously(*, request: HttpRequest) -> Any:
     backend = login_backend()
     if backend is None:
         raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no ModelBackend (check E008).")
-    limit = sign_in_limit(request)
+    limits = sign_in_limits(request)
     try:
-        user = create_and_log_in(request, backend=backend, limit=limit)
+        user = create_and_log_in(request, backend=backend, limits=limits)
     except StoreUnavailable as error:
         refuse_or_allow_without_limit(error)
-        user = create_and_log_in(request, backend=backend, limit=None)
+        user = create_and_log_in(request, backend=backend, limits=[])
     transaction.on_commit(
         partial(anonymous_user_created.send, sender=user.__class__, user=user, request=request)
     )
     return user
 
 
-def create_and_log_in(request: HttpRequest, *, backend: str, limit: Limit | None) -> Any:
+def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]) -> Any:
     """Count the sign-in, end a linked user's session, create the anonymous user and its session.
 
     One short transaction: a refused sign-in leaves a linked caller signed in. What
@@ -77,8 +84,7 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limit: Limit | None
         raise InvalidEmailFormat() from None
     try:
         with transaction.atomic():
-            if limit is not None:
-                limit.count()
+            count(limits)
             if request.user.is_authenticated:
                 logout(request)
             user.save()
@@ -94,6 +100,7 @@ def sign_in_with_email(*, request: HttpRequest, email: str, password: str) -> An
     Unknown emails and wrong passwords fail alike and take the same time (the hasher
     runs for both); inactive and anonymous users cannot sign in with a password.
     """
+    count_password_attempt(request, account=email.lower())
     model = get_user_model()
     username: str | None = email
     if uses_username(model):
