@@ -11,7 +11,7 @@ Ids are stable and documented in docs/settings.md:
 - ``E007`` ``EXPIRE_AFTER`` is not longer than ``ACTIVITY_UPDATE_INTERVAL``
 - ``E008`` no ``ModelBackend`` in ``AUTHENTICATION_BACKENDS`` to keep anonymous users signed in
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
-- ``W002`` the sign-in limit counts in a cache that is not Redis or Memcached (per-process,
+- ``W002`` the rate limits count in a cache that is not Redis or Memcached (per-process,
   or not atomic) while ``DEBUG`` is false
 - ``W003`` the session engine is not durable and revocable
 """
@@ -171,17 +171,22 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 @register(Tags.security)
 def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """The sign-in limit holds only where all processes count atomically in one store."""
-    if settings.DEBUG or app_settings.SIGN_IN_RATE is None or not uses_cache_store():
+    """The rate limits hold only where all processes count atomically in one store."""
+    rates = (
+        app_settings.SIGN_IN_RATE,
+        app_settings.PASSWORD_RATE,
+        app_settings.ACCOUNT_PASSWORD_RATE,
+    )
+    if settings.DEBUG or all(rate is None for rate in rates) or not uses_cache_store():
         return []
     if shares_atomic_counters(caches["default"]):
         return []
     backend = settings.CACHES.get("default", {}).get("BACKEND")
     return [
         Warning(
-            f"The anonymous sign-in limit counts in {backend}, which does not count "
-            "atomically for all processes: together, the workers allow more than "
-            "SIGN_IN_RATE.",
+            f"The rate limits count in {backend}, which does not count atomically for "
+            "all processes: together, the workers allow more than SIGN_IN_RATE, "
+            "PASSWORD_RATE and ACCOUNT_PASSWORD_RATE say.",
             hint=(
                 "Use Redis or Memcached as the default cache, or set "
                 "ANONYMOUS_AUTH['THROTTLE_STORE'] to 'database' (or 'auto')."

@@ -8,6 +8,7 @@ without :func:`exception_handler`. The handler only turns DRF's body into
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import (
@@ -17,10 +18,13 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError, OperationalError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+logger = logging.getLogger("django_anonymous_auth")
 
 
 class AnonymousUsersCannotSignInAgain(exceptions.APIException):
@@ -95,6 +99,14 @@ class ThrottleUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "SERVICE_UNAVAILABLE"
     default_detail = _("Signing in is not possible right now. Try again later.")
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database failed mid-request (connection lost, server gone): nothing was changed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "SERVICE_UNAVAILABLE"
+    default_detail = _("The service is unavailable right now. Try again later.")
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -177,7 +189,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def as_api_exception(exc: Exception) -> Exception:
-    """Django's own refusals of a request, which it would answer in HTML, as our errors."""
+    """Django's own refusals of a request, and a lost database, as our errors.
+
+    Django would answer them in HTML. A lost database is logged here with its
+    traceback, as Django logs a server error: the answer alone would hide it.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("The database failed during a request: %s", exc, exc_info=exc)
+        return DatabaseUnavailable()
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         return RequestTooLarge()
     if isinstance(exc, MultiPartParserError | SuspiciousMultipartForm):

@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from rest_framework.exceptions import APIException, MethodNotAllowed, UnsupportedMediaType
+from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -68,10 +68,15 @@ def json_response(data: Any) -> JsonResponse:
 COMPACT_JSON = {"ensure_ascii": False, "separators": (",", ":")}
 
 
-def error_response(exc: APIException) -> JsonResponse:
-    """What this app's exception handler answers ``exc``, for a request DRF never saw."""
+def error_response(exc: Exception) -> JsonResponse | None:
+    """What this app's exception handler answers ``exc``, for a request DRF never saw.
+
+    ``None`` for an exception it does not answer: the caller re-raises it, for
+    Django's 500 handling.
+    """
     handled = exception_handler(exc, {})
-    assert handled is not None  # the handler answers every APIException
+    if handled is None:
+        return None
     response = json_response(handled.data)
     response.status_code = handled.status_code
     for header in ("Retry-After", "WWW-Authenticate"):
@@ -148,8 +153,10 @@ class SignInAnonymousView(AuthView):
         ):
             try:
                 return signed_in(services.sign_in_anonymously(request=request), request)
-            except APIException as exc:
-                return error_response(exc)
+            except Exception as exc:
+                if (response := error_response(exc)) is None:
+                    raise
+                return response
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: Request) -> JsonResponse:
@@ -183,6 +190,9 @@ class LinkAccountView(AuthView):
         return signed_in(user, request)
 
 
+# Under ATOMIC_REQUESTS a refused sign-in would roll back its own count in the
+# password limits (the database store), and the hash would run inside a transaction.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 @keep_password_out_of_reports
 class SignInEmailView(AuthView):
     """``POST sign-in/email`` ``{email, password}``."""

@@ -149,8 +149,12 @@ def test_counting_in_a_per_process_cache_is_silent_in_debug_or_without_limit(set
     settings.DEBUG = True
     assert check_throttle_cache() == []
     settings.DEBUG = False
-    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", "SIGN_IN_RATE": None}
+    no_limits = {"SIGN_IN_RATE": None, "PASSWORD_RATE": None, "ACCOUNT_PASSWORD_RATE": None}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **no_limits}
     assert check_throttle_cache() == []
+    # Any limit still counting is enough for the warning.
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **no_limits, "PASSWORD_RATE": "9/m"}
+    assert ids(check_throttle_cache()) == ["django_anonymous_auth.W002"]
 
 
 @pytest.mark.parametrize("store", ["auto", "database"])

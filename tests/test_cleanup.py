@@ -543,4 +543,4 @@ def test_command_deletes_the_rate_counters_whose_window_ended(db):
     _, err = run("--older-than", "30d")
 
     assert list(RateCounter.objects.values_list("key", flat=True)) == ["open"]
-    assert "Deleted 1 ended sign-in rate counter." in err
+    assert "Deleted 1 ended rate-limit counter." in err

@@ -222,3 +222,17 @@ class TestPasswordLimits:
         assert post(client, link, free, format="json").status_code == 429
         assert not user_model.objects.filter(email="free@example.com").exists()
         assert session_user(client)["is_anonymous"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_password_sign_ins_stay_counted_under_atomic_requests(
+    settings, make_user, monkeypatch
+):
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "database", "ACCOUNT_PASSWORD_RATE": "2/minute"}
+    make_user(email="ada@example.com")
+    body = {"email": "ada@example.com", "password": "wrong password"}
+    statuses = [
+        APIClient().post(api("sign-in/email"), body, format="json").status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -36,6 +37,8 @@ from ..throttling import (
     refuse_or_allow_without_limit,
     sign_in_limits,
 )
+
+logger = logging.getLogger("django_anonymous_auth")
 
 
 def is_blocked_user_agent(request: HttpRequest) -> bool:
@@ -82,6 +85,9 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
         )
     except ValidationError:
         raise InvalidEmailFormat() from None
+    except Exception as exc:  # GENERATE_EMAIL or GENERATE_NAME, the project's code, failed
+        logger.exception("Creating an anonymous user failed in GENERATE_EMAIL or GENERATE_NAME.")
+        raise FailedToCreateUser() from exc
     try:
         with transaction.atomic():
             count(limits)

@@ -28,3 +28,7 @@ def generate_email(*, request: Any) -> str:
 
 def generate_invalid_email(*, request: Any) -> str:
     return "not an email"
+
+
+def broken_generate_name(*, request: Any) -> str:
+    raise RuntimeError("the name service is down")

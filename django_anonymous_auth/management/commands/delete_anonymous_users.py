@@ -49,7 +49,7 @@ def positive_int(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Delete anonymous users whose last activity (or, if never seen, sign-up) is older "
-        "than --older-than, in batches, then the sign-in limit's ended counters. Linked "
+        "than --older-than, in batches, then the rate limits' ended counters. Linked "
         "users are never deleted."
     )
 
@@ -105,9 +105,10 @@ class Command(BaseCommand):
             kept = f"Kept {users(protected)} that protected data refers to."
             self.stderr.write(self.style.WARNING(kept))
         self.stdout.write(f"Deleted {users(count)} not seen for {age}.")
-        if counters := delete_ended_rate_counters():
+        counters = delete_ended_rate_counters()
+        if counters and options["verbosity"] >= 1:
             plural = "" if counters == 1 else "s"
-            self.stderr.write(f"Deleted {counters} ended sign-in rate counter{plural}.")
+            self.stderr.write(f"Deleted {counters} ended rate-limit counter{plural}.")
 
 
 class ProgressReport:
