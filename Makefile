@@ -9,7 +9,7 @@ REQUIRE_POSTGRES ?=
 # The browser step needs /usr/bin/chromium; REQUIRE_BROWSER=1 turns "skipped" into a failure.
 REQUIRE_BROWSER ?=
 
-.PHONY: demo test test-sqlite test-postgres test-browser screenshot lint matrix matrix-ends dist clean bench
+.PHONY: demo test test-sqlite test-postgres test-browser screenshot lint matrix matrix-ends dist clean bench fuzz
 
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test-postgres: $(VENV)/.installed
 test-browser: $(VENV)/.installed
 	@echo "==> Browser test of the example page (headless Chromium)"
 	REQUIRE_BROWSER="$(REQUIRE_BROWSER)" $(PYTEST) -m browser tests/browser
+
+# A longer pass of the request fuzzer that `make test` runs briefly (tests/test_fuzz.py).
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(VENV)/.installed
+	@echo "==> Fuzzing every endpoint, $(FUZZ_EXAMPLES) requests a database"
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) tests/test_fuzz.py
+	DATABASE_URL="$(PG_URL)" FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) tests/test_fuzz.py
 
 # Refresh docs/demo.png, the README's picture of the example page.
 screenshot: $(VENV)/.installed

@@ -169,5 +169,6 @@ def test_wheel_migrates_a_new_project_with_its_own_model_and_the_mixin(installed
     assert "Applying accounts.0001_initial... OK" in manage(installed, project, "migrate")
     tables = manage(installed, project, "shell", "-c", TABLES)
     assert "accounts_user" in tables
-    assert "django_anonymous_auth" not in tables  # our User is swapped out: no table
+    assert "django_anonymous_auth_user" not in tables  # our User is swapped out: no table
+    assert "django_anonymous_auth_ratecounter" in tables  # the rate limits' own table
     assert "no issues" in manage(installed, project, "check")
