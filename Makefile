@@ -14,7 +14,7 @@ REQUIRE_BROWSER ?=
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,dev]" -r example_project/requirements.txt
+	$(PY) -m pip install -q -e ".[test,dev,openapi]" -r example_project/requirements.txt
 	touch $@
 
 demo: $(VENV)/.installed

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -18,3 +20,5 @@ class AnonymousAuthConfig(AppConfig):
 
         user_logged_in.connect(merge_on_login, dispatch_uid="django_anonymous_auth.merge")
         take_over_update_last_login()
+        if find_spec("drf_spectacular") is not None:
+            from . import openapi  # noqa: F401  (registers the OpenAPI schema extensions)

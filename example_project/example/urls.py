@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from notes.views import NoteListView
 
 urlpatterns = [
@@ -11,4 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_anonymous_auth.urls")),
     path("api/notes/", NoteListView.as_view(), name="notes"),
+    # The OpenAPI schema of the API (the [openapi] extra), and a Swagger UI page for it.
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
 ]

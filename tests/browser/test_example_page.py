@@ -241,3 +241,17 @@ def test_screenshot_of_a_guest_with_notes_for_the_readme(page: Page, tmp_path) -
     page.screenshot(path=path, full_page=True)
 
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_swagger_page_shows_every_endpoint_of_the_schema(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/api/schema/swagger/")
+    for operation in (
+        "signInAnonymous",
+        "linkAccount",
+        "signInEmail",
+        "getSession",
+        "signOut",
+        "deleteAnonymousUser",
+    ):
+        # Swagger UI gives each operation the id "operations-<tag>-<operationId>".
+        expect(page.locator(f"[id$='-{operation}']")).to_have_count(1, timeout=15000)
