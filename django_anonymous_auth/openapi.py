@@ -51,13 +51,21 @@ class SignedInSerializer(serializers.Serializer):
     user = UserDataSerializer()
 
 
-class SessionSerializer(serializers.Serializer):
-    expires_at = serializers.DateTimeField()
-
-
-class CurrentSessionSerializer(serializers.Serializer):
-    session = SessionSerializer()
-    user = UserDataSerializer()
+#: get-session's answer: the session and its user, or ``null`` when nobody is signed in.
+#: A raw schema: drf-spectacular cannot make a serializer's whole answer nullable.
+CURRENT_SESSION_OR_NULL = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "session": {
+            "type": "object",
+            "properties": {"expires_at": {"type": "string", "format": "date-time"}},
+            "required": ["expires_at"],
+        },
+        "user": {"$ref": "#/components/schemas/UserData"},
+    },
+    "required": ["session", "user"],
+}
 
 
 class SuccessSerializer(serializers.Serializer):
@@ -175,7 +183,7 @@ GET_SESSION = describe(
     operation_id="getSession",
     summary="The current session and user; null when nobody is signed in",
     description="Also sets the CSRF cookie, for the POSTs a page makes next.",
-    responses=answers(CurrentSessionSerializer(allow_null=True)),
+    responses=answers(CURRENT_SESSION_OR_NULL),
 )
 SIGN_OUT = describe(
     "SignOutView",
