@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import User, user_queryset
+from .models import ANONYMOUS, User
 from .services import bulk_delete_anonymous_users
 
 
@@ -32,9 +32,9 @@ class AnonymousUserListFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return user_queryset(queryset).anonymous()
+            return queryset.filter(ANONYMOUS)
         if self.value() == "no":
-            return user_queryset(queryset).linked()
+            return queryset.filter(~ANONYMOUS)
         return queryset
 
 
@@ -75,7 +75,7 @@ class AnonymousUserAdminMixin(MixinBase):
         self, request: HttpRequest, queryset: QuerySet[Any]
     ) -> None:
         """Delete the selected anonymous users, in batches; report linked ones as skipped."""
-        linked = user_queryset(queryset).linked().count()
+        linked = queryset.filter(~ANONYMOUS).count()
         # The changelist's queryset can be DISTINCT (a search across relations), which
         # SELECT ... FOR UPDATE refuses: hand the cleanup a plain one, by primary key.
         selected = queryset.model._base_manager.filter(pk__in=queryset.values("pk"))

@@ -10,6 +10,7 @@ Ids are stable and documented in docs/settings.md:
 - ``E006`` ``AnonymousAuthMiddleware`` is missing or before ``AuthenticationMiddleware``
 - ``E007`` ``EXPIRE_AFTER`` is not longer than ``ACTIVITY_UPDATE_INTERVAL``
 - ``E008`` no ``ModelBackend`` in ``AUTHENTICATION_BACKENDS`` to keep anonymous users signed in
+- ``E009`` the rate limits count in the database, and the database cannot
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
 - ``W002`` the rate limits count in a cache that is not Redis or Memcached (per-process,
   or not atomic) while ``DEBUG`` is false
@@ -32,7 +33,13 @@ from .backends import login_backend
 from .conf import SETTINGS, app_settings
 from .hooks import is_valid_email_domain
 from .models import expiry_cutoff
-from .throttling import Rate, shares_atomic_counters, uses_cache_store
+from .throttling import (
+    Rate,
+    database_store_unsupported,
+    limits_are_on,
+    shares_atomic_counters,
+    uses_cache_store,
+)
 
 ID = "django_anonymous_auth.{}"
 
@@ -172,12 +179,7 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 @register(Tags.security)
 def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
     """The rate limits hold only where all processes count atomically in one store."""
-    rates = (
-        app_settings.SIGN_IN_RATE,
-        app_settings.PASSWORD_RATE,
-        app_settings.ACCOUNT_PASSWORD_RATE,
-    )
-    if settings.DEBUG or all(rate is None for rate in rates) or not uses_cache_store():
+    if settings.DEBUG or not limits_are_on() or not uses_cache_store():
         return []
     if shares_atomic_counters(caches["default"]):
         return []
@@ -234,5 +236,25 @@ def check_login_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             "users signed in.",
             hint="Add 'django.contrib.auth.backends.ModelBackend' to AUTHENTICATION_BACKENDS.",
             id=ID.format("E008"),
+        )
+    ]
+
+
+@register(Tags.database)
+def check_throttle_database(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The database store needs ``INSERT ... ON CONFLICT ... RETURNING``."""
+    if not limits_are_on() or uses_cache_store():
+        return []
+    reason = database_store_unsupported()
+    if reason is None:
+        return []
+    return [
+        Error(
+            f"The rate limits count in the database, but {reason}: every limit would be off.",
+            hint=(
+                "Use PostgreSQL or SQLite 3.35+, or Redis or Memcached as the default cache "
+                "with ANONYMOUS_AUTH['THROTTLE_STORE'] = 'cache' (or 'auto')."
+            ),
+            id=ID.format("E009"),
         )
     ]

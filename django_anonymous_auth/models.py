@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import validate_email
 from django.db import models
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils import timezone
@@ -58,6 +58,11 @@ def is_signed_in_anonymous_user(user: Any) -> bool:
     )
 
 
+def has_field(model: type[Any], name: str) -> bool:
+    """Tell whether ``model`` has a column called ``name`` (``last_login``, ``date_joined``)."""
+    return any(field.name == name for field in model._meta.concrete_fields)
+
+
 def uses_username(model: type[Any]) -> bool:
     """Tell whether ``model`` signs in with a username distinct from its email."""
     return bool(model.get_email_field_name() != model.USERNAME_FIELD)
@@ -103,6 +108,11 @@ def expiry_cutoff(older_than: timedelta) -> datetime:
         raise ValueError(f"The expiry age ({older_than}) reaches back before year 1.") from None
 
 
+#: Anonymous users, as a filter that any queryset of a user model with the mixin takes,
+#: whatever its class (the admin's changelist, a project's own manager).
+ANONYMOUS = Q(is_anonymous_user=True)
+
+
 class AnonymousUserQuerySet(models.QuerySet):
     """Queries over users that have ``is_anonymous_user``.
 
@@ -112,10 +122,10 @@ class AnonymousUserQuerySet(models.QuerySet):
     """
 
     def anonymous(self) -> AnonymousUserQuerySet:
-        return self.filter(is_anonymous_user=True)
+        return self.filter(ANONYMOUS)
 
     def linked(self) -> AnonymousUserQuerySet:
-        return self.filter(is_anonymous_user=False)
+        return self.filter(~ANONYMOUS)
 
     def expired(self, cutoff: datetime) -> AnonymousUserQuerySet:
         """Anonymous users last seen before ``cutoff``, or never seen and joined before it.
@@ -124,7 +134,7 @@ class AnonymousUserQuerySet(models.QuerySet):
         never expired.
         """
         seen_before = Q(last_seen__lt=cutoff)
-        if any(f.name == "date_joined" for f in self.model._meta.concrete_fields):
+        if has_field(self.model, "date_joined"):
             seen_before |= Q(last_seen__isnull=True, date_joined__lt=cutoff)
         return self.anonymous().filter(seen_before)
 
@@ -171,15 +181,9 @@ class AnonymousUserQuerySet(models.QuerySet):
         return user
 
 
-def user_queryset(source: type[Any] | QuerySet[Any]) -> AnonymousUserQuerySet:
-    """This app's queries over a user model or queryset, whatever manager the model has."""
-    if isinstance(source, AnonymousUserQuerySet):
-        return source
-    if isinstance(source, QuerySet):
-        return AnonymousUserQuerySet(
-            model=source.model, query=source.query.chain(), using=source.db
-        )
-    return AnonymousUserQuerySet(model=source)
+def user_queryset(model: type[Any]) -> AnonymousUserQuerySet:
+    """This app's queries over a user model, whatever manager the project gave it."""
+    return AnonymousUserQuerySet(model=model)
 
 
 class UserManager(BaseUserManager.from_queryset(AnonymousUserQuerySet)):  # type: ignore[misc]

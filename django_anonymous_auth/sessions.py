@@ -47,6 +47,18 @@ def user_for_token(request: HttpRequest, token: str) -> Any | None:
     return None
 
 
+def reopen_session(request: HttpRequest, key: str | None) -> None:
+    """Put the stored session ``key`` back on ``request``, as a rolled-back logout left it.
+
+    ``logout()`` empties the request's session object in place; when its transaction
+    rolls back, the row is there again, and this makes the request use it, so that
+    SessionMiddleware keeps the browser's cookie.
+    """
+    if key is not None:
+        django_request = getattr(request, "_request", request)
+        django_request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+
+
 #: Marks a user whose row was inserted with its ``last_login``, for the login that follows.
 LAST_LOGIN_INSERTED = "_anonymous_auth_last_login_inserted"
 
@@ -55,11 +67,12 @@ def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None
     """Log ``user``, just inserted with its ``last_login``, in on a brand-new session.
 
     Call it inside the transaction that created ``user``: the session row, written
-    by one INSERT, then commits with it, holding its final data. Django's
-    ``login()`` does the logging in (CSRF rotation, ``user_logged_in``); the session
-    it finds already names ``user``, so it keeps it instead of first storing an
-    empty one, and ``update_last_login`` leaves the row alone. The key is drawn
-    here, never taken from the client, so session fixation stays impossible.
+    by one INSERT, then commits with it. The session is stored before ``login()``
+    runs, so ``user_logged_in`` receivers see its key; ``login()`` finds it naming
+    ``user`` already, so it keeps it instead of storing an empty one, and
+    ``update_last_login`` leaves the row alone. SessionMiddleware writes the session
+    again only if something changed it since. The key is drawn here, never taken
+    from the client, so session fixation stays impossible.
     """
     setattr(user, LAST_LOGIN_INSERTED, True)
     session = replace_session(
@@ -70,8 +83,8 @@ def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         },
     )
-    login(request, user, backend=backend)
     session.create()
+    login(request, user, backend=backend)
 
 
 def update_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
@@ -136,7 +149,7 @@ def new_session_class(engine: str) -> type[SessionBase]:
 
         def save(self, must_create: bool = False) -> None:
             data = dict(self.items())
-            if not must_create and data == self.written:
+            if not must_create and self.session_key is not None and data == self.written:
                 return
             super().save(must_create=must_create)
             self.written = data

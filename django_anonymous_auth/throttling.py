@@ -148,6 +148,29 @@ def client_id(request: HttpRequest) -> str:
     return str(ip)
 
 
+def limits_are_on() -> bool:
+    """Tell whether any rate limit counts (each can be turned off with ``None``)."""
+    rates = (
+        app_settings.SIGN_IN_RATE,
+        app_settings.PASSWORD_RATE,
+        app_settings.ACCOUNT_PASSWORD_RATE,
+    )
+    return any(rate is not None for rate in rates)
+
+
+def database_store_unsupported() -> str | None:
+    """Why the database store cannot count here, or None when it can."""
+    if connection.vendor == "postgresql":
+        return None
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        if sqlite3.sqlite_version_info >= (3, 35):
+            return None
+        return f"SQLite {sqlite3.sqlite_version} has no RETURNING (3.35 and newer do)"
+    return f"{connection.display_name} has no INSERT ... ON CONFLICT ... RETURNING"
+
+
 def uses_cache_store() -> bool:
     """Tell whether the counters live in the cache (else in the database)."""
     store = app_settings.THROTTLE_STORE

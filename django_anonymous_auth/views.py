@@ -218,7 +218,12 @@ class GetSessionView(AuthView):
             and "HTTP_AUTHORIZATION" not in request.META
             and origin_is_trusted(request)
         ):
-            return session_response(request)
+            try:
+                return session_response(request)
+            except Exception as exc:
+                if (response := error_response(exc)) is None:
+                    raise
+                return response
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: Request) -> JsonResponse:

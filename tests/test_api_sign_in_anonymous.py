@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from django_anonymous_auth.signals import anonymous_user_created
 
 from .helpers import (
+    PASSWORD,
     api,
     bearer_client,
     post,
@@ -312,3 +313,32 @@ def test_a_new_visitor_has_its_last_login_and_user_logged_in_is_sent(api_client,
         user_logged_in.disconnect(dispatch_uid="t")
     assert logins == [body["user"]["id"]]
     assert user_model.objects.get(pk=body["user"]["id"]).last_login is not None
+
+
+def test_user_logged_in_receivers_see_the_new_sessions_key(api_client):
+    keys = []
+
+    def record(request, **kwargs):
+        keys.append(request.session.session_key)
+
+    user_logged_in.connect(record, weak=False, dispatch_uid="record-key")
+    try:
+        body = sign_in_anonymously(api_client)
+    finally:
+        user_logged_in.disconnect(dispatch_uid="record-key")
+    assert keys == [body["token"]]
+
+
+def test_a_sign_in_that_fails_leaves_a_linked_caller_signed_in(settings, make_user):
+    make_user(email="ada@example.com")
+    make_user(email="guest.fixed@example.org")  # the address the hook below gives
+    client = APIClient(enforce_csrf_checks=True, raise_request_exception=False)
+    body = {"email": "ada@example.com", "password": PASSWORD}
+    assert post(client, api("sign-in/email"), body, format="json").status_code == 200
+    settings.ANONYMOUS_AUTH = {"GENERATE_EMAIL": "tests.testapp.hooks.generate_email"}
+
+    response = post(client, api("sign-in/anonymous"))
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "FAILED_TO_CREATE_USER"
+    assert session_user(client)["email"] == "ada@example.com"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from django.core import checks
+from django.db import connection
 
 from django_anonymous_auth.checks import (
     check_login_backend,
@@ -12,8 +14,11 @@ from django_anonymous_auth.checks import (
     check_session_engine,
     check_settings,
     check_throttle_cache,
+    check_throttle_database,
     check_user_model,
 )
+
+NO_LIMITS = {"SIGN_IN_RATE": None, "PASSWORD_RATE": None, "ACCOUNT_PASSWORD_RATE": None}
 
 
 def ids(messages):
@@ -149,11 +154,10 @@ def test_counting_in_a_per_process_cache_is_silent_in_debug_or_without_limit(set
     settings.DEBUG = True
     assert check_throttle_cache() == []
     settings.DEBUG = False
-    no_limits = {"SIGN_IN_RATE": None, "PASSWORD_RATE": None, "ACCOUNT_PASSWORD_RATE": None}
-    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **no_limits}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **NO_LIMITS}
     assert check_throttle_cache() == []
     # Any limit still counting is enough for the warning.
-    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **no_limits, "PASSWORD_RATE": "9/m"}
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "cache", **NO_LIMITS, "PASSWORD_RATE": "9/m"}
     assert ids(check_throttle_cache()) == ["django_anonymous_auth.W002"]
 
 
@@ -219,3 +223,14 @@ def test_a_model_backend_after_credential_backends_is_silent(settings):
         "django.contrib.auth.backends.AllowAllUsersModelBackend",
     ]
     assert check_login_backend() == []
+
+
+def test_the_database_store_on_an_sqlite_without_returning_is_an_error(settings, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite version matters on SQLite only")
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "database"}
+    assert check_throttle_database() == []
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    assert ids(check_throttle_database()) == ["django_anonymous_auth.E009"]
+    settings.ANONYMOUS_AUTH = {"THROTTLE_STORE": "database", **NO_LIMITS}
+    assert check_throttle_database() == []

@@ -141,7 +141,7 @@ def seed(count: int) -> None:
             f"""
             INSERT INTO {users} (password, is_superuser, is_anonymous_user, last_seen, email,
                                  name, is_staff, is_active, date_joined)
-            SELECT '!seed', false, i % 2 = 0, now(), 'seed-' || i || '@seed.invalid',
+            SELECT '!seed', false, mod(i, 2) = 0, now(), 'seed-' || i || '@seed.invalid',
                    '', false, true, now() - (i || ' seconds')::interval
             FROM generate_series(1, %s) AS i
             """,

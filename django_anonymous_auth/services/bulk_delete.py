@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import (
     CASCADE,
     DO_NOTHING,
@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.deletion import Collector, get_candidate_relations_to_delete
 from django.db.models.expressions import RawSQL
 
-from ..models import user_queryset
+from ..models import ANONYMOUS
 
 logger = logging.getLogger("django_anonymous_auth")
 
@@ -96,8 +96,10 @@ class BulkDeletion:
     def __init__(
         self, queryset: QuerySet[Any], *, batch_size: int, progress: Progress | None
     ) -> None:
-        self.queryset = user_queryset(queryset).anonymous().order_by()
-        self.db = self.queryset.db
+        # Deletes and row locks go to the database that takes the writes, whatever the
+        # router says for reads (queryset.db is the read alias).
+        self.db = router.db_for_write(queryset.model)
+        self.queryset = queryset.filter(ANONYMOUS).using(self.db).order_by()
         self.batch_size = batch_size
         self.progress = progress
         self.plan = set_based_plan(self.queryset.model, using=self.db)

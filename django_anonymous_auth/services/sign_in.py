@@ -23,11 +23,12 @@ from ..exceptions import (
     UserAgentBlocked,
 )
 from ..models import (
+    has_field,
     is_signed_in_anonymous_user,
     user_queryset,
     uses_username,
 )
-from ..sessions import log_in_new_visitor
+from ..sessions import log_in_new_visitor, reopen_session
 from ..signals import anonymous_user_created
 from ..throttling import (
     Limit,
@@ -79,15 +80,17 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
     can be made before it begins is: on SQLite the transaction holds the one write
     lock, and every other sign-in waits for it.
     """
+    model = get_user_model()
+    # A model may drop last_login (Django then connects no update_last_login).
+    seen = {"last_login": timezone.now()} if has_field(model, "last_login") else {}
     try:
-        user = user_queryset(get_user_model()).new_anonymous_user(
-            request=request, last_login=timezone.now()
-        )
+        user = user_queryset(model).new_anonymous_user(request=request, **seen)
     except ValidationError:
         raise InvalidEmailFormat() from None
-    except Exception as exc:  # GENERATE_EMAIL or GENERATE_NAME, the project's code, failed
-        logger.exception("Creating an anonymous user failed in GENERATE_EMAIL or GENERATE_NAME.")
+    except Exception as exc:  # GENERATE_EMAIL or GENERATE_NAME, the project's code
+        logger.exception("No anonymous user: GENERATE_EMAIL or GENERATE_NAME failed.")
         raise FailedToCreateUser() from exc
+    previous_key, previous_user = request.session.session_key, request.user
     try:
         with transaction.atomic():
             count(limits)
@@ -95,8 +98,15 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
                 logout(request)
             user.save()
             log_in_new_visitor(request, user, backend=backend)
-    except IntegrityError:
-        raise FailedToCreateUser() from None
+    except BaseException as exc:
+        # Rolled back: the request keeps the session and user it came with, so a linked
+        # caller's cookie is not deleted on the way out.
+        if request.user is not previous_user:
+            reopen_session(request, previous_key)
+            request.user = previous_user
+        if isinstance(exc, IntegrityError):  # GENERATE_EMAIL gave a taken address
+            raise FailedToCreateUser() from None
+        raise
     return user
 
 
