@@ -46,7 +46,7 @@ def schemathesis(site: Site, *headers: str) -> subprocess.CompletedProcess[str]:
             "--max-examples", EXAMPLES, "--include-path-regex", "^/api/auth/",
             "--generation-deterministic", *headers,
         ],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, cwd=site.database.parent,
     )  # fmt: skip
 
 
