@@ -544,3 +544,9 @@ def test_command_deletes_the_rate_counters_whose_window_ended(db):
 
     assert list(RateCounter.objects.values_list("key", flat=True)) == ["open"]
     assert "Deleted 1 ended rate-limit counter." in err
+
+
+@pytest.mark.parametrize("older_than", ["999999999d", "99999999999999999999d"])
+def test_an_age_python_cannot_count_back_is_a_command_error(db, older_than):
+    with pytest.raises(CommandError, match=r"older-than|expiry age"):
+        run("--older-than", older_than)
