@@ -8,6 +8,7 @@ their answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -68,15 +69,18 @@ def json_response(data: Any) -> JsonResponse:
 COMPACT_JSON = {"ensure_ascii": False, "separators": (",", ":")}
 
 
-def error_response(exc: Exception) -> JsonResponse | None:
-    """What this app's exception handler answers ``exc``, for a request DRF never saw.
+def answered_without_drf(respond: Callable[[], JsonResponse]) -> JsonResponse:
+    """``respond()``, for a request DRF never sees: its errors answered as DRF's views do.
 
-    ``None`` for an exception it does not answer: the caller re-raises it, for
-    Django's 500 handling.
+    An exception this app's handler does not answer is raised again, for Django's
+    500 handling.
     """
-    handled = exception_handler(exc, {})
-    if handled is None:
-        return None
+    try:
+        return respond()
+    except Exception as exc:
+        handled = exception_handler(exc, {})
+        if handled is None:
+            raise
     response = json_response(handled.data)
     response.status_code = handled.status_code
     for header in ("Retry-After", "WWW-Authenticate"):
@@ -151,12 +155,9 @@ class SignInAnonymousView(AuthView):
             and not carries_credentials(request)
             and origin_is_trusted(request)
         ):
-            try:
-                return signed_in(services.sign_in_anonymously(request=request), request)
-            except Exception as exc:
-                if (response := error_response(exc)) is None:
-                    raise
-                return response
+            return answered_without_drf(
+                lambda: signed_in(services.sign_in_anonymously(request=request), request)
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: Request) -> JsonResponse:
@@ -218,12 +219,7 @@ class GetSessionView(AuthView):
             and "HTTP_AUTHORIZATION" not in request.META
             and origin_is_trusted(request)
         ):
-            try:
-                return session_response(request)
-            except Exception as exc:
-                if (response := error_response(exc)) is None:
-                    raise
-                return response
+            return answered_without_drf(lambda: session_response(request))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: Request) -> JsonResponse:
