@@ -39,7 +39,7 @@ def user_for_token(request: HttpRequest, token: str) -> Any | None:
     if not token.isprintable():  # NUL and control characters: no key has them
         return None
     had_session = request.session
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(token)
+    request.session = stored_session(token)
     user = get_user(request)
     if user.is_authenticated:
         return user
@@ -55,8 +55,12 @@ def reopen_session(request: HttpRequest, key: str | None) -> None:
     SessionMiddleware keeps the browser's cookie.
     """
     if key is not None:
-        django_request = getattr(request, "_request", request)
-        django_request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        getattr(request, "_request", request).session = stored_session(key)
+
+
+def stored_session(key: str) -> SessionBase:
+    """The project's session named ``key``, loaded when first read."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(key)
 
 
 #: Marks a user whose row was inserted with its ``last_login``, for the login that follows.
