@@ -23,12 +23,16 @@ def remember(request: HttpRequest, user: Any) -> None:
     setattr(request, ATTRIBUTE, user if is_signed_in_anonymous_user(user) else None)
 
 
+def peek(request: Any) -> Any:
+    """Return the anonymous user noted for ``request`` (Django's or DRF's), and keep it noted."""
+    return getattr(getattr(request, "_request", request), ATTRIBUTE, None)
+
+
 def take(request: Any) -> Any:
     """Return the anonymous user noted for ``request`` (Django's or DRF's), and forget it.
 
     At most once per request: a view that calls ``login()`` twice merges once.
     """
-    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
-    user = getattr(request, ATTRIBUTE, None)
-    setattr(request, ATTRIBUTE, None)
+    user = peek(request)
+    setattr(getattr(request, "_request", request), ATTRIBUTE, None)  # a DRF Request wraps Django's
     return user
