@@ -35,14 +35,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 
 from .helpers import PASSWORD, CookieClient, make_anonymous_user, signed_in_anonymously
+
+
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """``test_allauth.py`` imports allauth's models: it runs under ``tests.settings_allauth``."""
+    if collection_path.name == "test_allauth.py" and "allauth" not in settings.INSTALLED_APPS:
+        return True
+    return None
 
 
 @pytest.fixture(autouse=True)
