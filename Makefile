@@ -14,7 +14,7 @@ REQUIRE_BROWSER ?=
 $(VENV)/.installed: pyproject.toml example_project/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,dev,openapi]" -r example_project/requirements.txt
+	$(PY) -m pip install -q -e ".[test,dev,openapi,allauth]" -r example_project/requirements.txt
 	touch $@
 
 demo: $(VENV)/.installed
@@ -35,13 +35,19 @@ test-sqlite: $(VENV)/.installed
 	TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"
 	@echo "==> SQLite, API tests under hostile global REST_FRAMEWORK settings"
 	$(PYTEST) --ds tests.settings_hostile_drf tests/test_api_*.py tests/test_merge.py tests/test_middleware.py tests/test_hostile_input.py tests/test_i18n.py
+	@echo "==> SQLite, django-allauth sign-up and login, both user models"
+	$(PYTEST) --ds tests.settings_allauth tests/test_allauth.py
+	TEST_USER_MODEL=testapp.User $(PYTEST) --ds tests.settings_allauth tests/test_allauth.py
 
 test-postgres: $(VENV)/.installed
 	@if $(PY) tests/postgres_reachable.py "$(PG_URL)"; then \
 		echo "==> PostgreSQL $(PG_URL), shipped email-based user model" && \
 		DATABASE_URL="$(PG_URL)" $(PYTEST) -m "not packaging and not browser" && \
 		echo "==> PostgreSQL $(PG_URL), username-based user model with the mixin" && \
-		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser"; \
+		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) -m "not packaging and not browser" && \
+		echo "==> PostgreSQL $(PG_URL), django-allauth sign-up and login, both user models" && \
+		DATABASE_URL="$(PG_URL)" $(PYTEST) --ds tests.settings_allauth tests/test_allauth.py && \
+		DATABASE_URL="$(PG_URL)" TEST_USER_MODEL=testapp.User $(PYTEST) --ds tests.settings_allauth tests/test_allauth.py; \
 	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
 		echo "==> FAILED: PostgreSQL is required but $(PG_URL) is unreachable"; exit 1; \
 	else \

@@ -11,10 +11,13 @@ Ids are stable and documented in docs/settings.md:
 - ``E007`` ``EXPIRE_AFTER`` is not longer than ``ACTIVITY_UPDATE_INTERVAL``
 - ``E008`` no ``ModelBackend`` in ``AUTHENTICATION_BACKENDS`` to keep anonymous users signed in
 - ``E009`` the rate limits count in the database, and the database cannot
+- ``E010`` ``AllauthGuestMiddleware`` is not the last middleware
 - ``W001`` Argon2 is not the first of ``PASSWORD_HASHERS``
 - ``W002`` the rate limits count in a cache that is not Redis or Memcached (per-process,
   or not atomic) while ``DEBUG`` is false
 - ``W003`` the session engine is not durable and revocable
+- ``W004`` django-allauth is installed without ``AllauthGuestMiddleware``
+- ``W005`` ``AllauthGuestMiddleware`` is on, but an allauth adapter is not ours
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
 from django.core.cache import caches
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.module_loading import import_string
 
@@ -258,3 +261,68 @@ def check_throttle_database(app_configs: Any = None, **kwargs: Any) -> list[Erro
             id=ID.format("E009"),
         )
     ]
+
+
+ALLAUTH_MIDDLEWARE = "django_anonymous_auth.contrib.allauth.AllauthGuestMiddleware"
+#: Each allauth adapter setting: its app, allauth's default, and the mixin it needs.
+ALLAUTH_ADAPTERS = {
+    "ACCOUNT_ADAPTER": (
+        "allauth.account",
+        "allauth.account.adapter.DefaultAccountAdapter",
+        "AccountAdapterMixin",
+    ),
+    "SOCIALACCOUNT_ADAPTER": (
+        "allauth.socialaccount",
+        "allauth.socialaccount.adapter.DefaultSocialAccountAdapter",
+        "SocialAccountAdapterMixin",
+    ),
+}
+
+
+@register()
+def check_allauth(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With django-allauth, a guest signs up in place only through our middleware and adapters."""
+    if "allauth.account" not in settings.INSTALLED_APPS:
+        return []
+    middleware = list(settings.MIDDLEWARE)
+    if ALLAUTH_MIDDLEWARE not in middleware:
+        return [
+            Warning(
+                "django-allauth is installed without AllauthGuestMiddleware: its sign-up and "
+                "login see a guest as signed in, and refuse it.",
+                hint="See docs/allauth.md for the middleware and the two adapters.",
+                id=ID.format("W004"),
+            )
+        ]
+    messages: list[CheckMessage] = []
+    if middleware[-1] != ALLAUTH_MIDDLEWARE:
+        messages.append(
+            Error(
+                f"{ALLAUTH_MIDDLEWARE} must be the last entry of MIDDLEWARE.",
+                hint=(
+                    "A guest's upgrade is one transaction from inside the view to this "
+                    "middleware: whatever another middleware opens around the view must "
+                    "enclose it."
+                ),
+                id=ID.format("E010"),
+            )
+        )
+    from .contrib import allauth as integration
+
+    for setting, (app, default, mixin) in ALLAUTH_ADAPTERS.items():
+        if app not in settings.INSTALLED_APPS:
+            continue
+        adapter = import_string(getattr(settings, setting, default))
+        if not issubclass(adapter, getattr(integration, mixin)):
+            messages.append(
+                Warning(
+                    f"{setting} does not use {mixin}: a guest who signs up through "
+                    "django-allauth gets a new user and is merged into it.",
+                    hint=(
+                        f"Use {integration.__name__}.{mixin.removesuffix('Mixin')}, or put "
+                        f"{mixin} first in your adapter's bases."
+                    ),
+                    id=ID.format("W005"),
+                )
+            )
+    return messages

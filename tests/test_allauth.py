@@ -14,8 +14,8 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import user_signed_up
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.hashers import check_password
+from django.core import checks, mail
 from django.core.exceptions import PermissionDenied
-from django.core import mail
 from rest_framework.test import APIClient
 
 from .helpers import PASSWORD, api, bearer_client, post, session_user, signed_in_anonymously
@@ -62,7 +62,7 @@ def dummy_social_login(client, **account):
 
 
 def assert_upgraded_in_place(client, email, user_model):
-    """The guest is now an account with ``email``: same id and rows, a new session, the rest ended."""
+    """The guest is now the account ``email``: same id and rows, a new session, the rest ended."""
     user = user_model.objects.get(pk=client.id)
     assert user_model.objects.count() == 1
     assert user.is_anonymous_user is False
@@ -205,7 +205,9 @@ class TestLogInMergesTheGuest:
         assert not user_model.objects.filter(pk=client.id).exists()
 
     def test_password_login(self, guest, account, user_model):
-        response = guest.post("/accounts/login/", {"login": "ada@example.com", "password": PASSWORD})
+        response = guest.post(
+            "/accounts/login/", {"login": "ada@example.com", "password": PASSWORD}
+        )
 
         assert response.status_code == 302
         self.assert_merged(guest, account, user_model)
@@ -337,3 +339,29 @@ class TestFailureLeavesTheGuestAsItWas:
         assert response.status_code == status
         assert_still_a_guest(guest, user_model)
         assert not SocialAccount.objects.exists()
+
+
+class TestChecks:
+    def messages(self):
+        return [
+            m.id
+            for m in checks.run_checks(include_deployment_checks=False)
+            if m.is_serious() or m.id.startswith("django_anonymous_auth.")
+        ]
+
+    def test_the_documented_setup_passes(self):
+        assert self.messages() == []
+
+    def test_without_the_middleware_is_a_warning(self, settings):
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "AllauthGuest" not in m]
+        assert self.messages() == ["django_anonymous_auth.W004"]
+
+    def test_middleware_not_last_is_an_error(self, settings):
+        *others, last, ours = settings.MIDDLEWARE
+        settings.MIDDLEWARE = [*others, ours, last]
+        assert self.messages() == ["django_anonymous_auth.E010"]
+
+    def test_allauth_adapters_are_warnings(self, settings):
+        del settings.ACCOUNT_ADAPTER
+        settings.SOCIALACCOUNT_ADAPTER = "allauth.socialaccount.adapter.DefaultSocialAccountAdapter"
+        assert self.messages() == ["django_anonymous_auth.W005", "django_anonymous_auth.W005"]

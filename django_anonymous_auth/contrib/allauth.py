@@ -42,8 +42,8 @@ from django.utils.functional import SimpleLazyObject
 from .. import previous_user
 from ..exceptions import Unauthorized, UserIsNotAnonymous
 from ..models import identity_fields, is_signed_in_anonymous_user, user_queryset
-from ..sessions import reopen_session
 from ..services.locks import lock_anonymous_user
+from ..sessions import reopen_session
 
 #: The request attribute holding the ``Upgrade`` of an allauth view a guest reached.
 UPGRADE = "_anonymous_auth_allauth_upgrade"
@@ -186,11 +186,15 @@ class AccountAdapterMixin:
         guest = hidden_guest(request)
         if guest is not None:
             # Read again: request.user is shared with the merge, and older.
-            guest = user_queryset(get_user_model()).filter(pk=guest.pk, is_anonymous_user=True).first()
+            guest = (
+                user_queryset(get_user_model()).filter(pk=guest.pk, is_anonymous_user=True).first()
+            )
         if guest is None:
             return super().new_user(request)  # type: ignore[misc]
         guest.pk = None
-        for field, value in identity_fields(get_user_model(), email="", username="", name="").items():
+        for field, value in identity_fields(
+            get_user_model(), email="", username="", name=""
+        ).items():
             setattr(guest, field, value)
         return guest
 
