@@ -4,7 +4,9 @@ SQLite next to this file by default; ``DATABASE_URL`` (``sqlite:////abs/path.sql
 ``postgres://user@127.0.0.1:5432/name``) selects another database. The cache is shared
 by every process: Redis when ``REDIS_URL`` is set, and the sign-in limit then counts
 there; else Django's database cache (``manage.py createcachetable``), and the limit
-counts in the app's own table.
+counts in the app's own table. ``ALLAUTH=1`` adds django-allauth (the ``[allauth]``
+extra): its pages at ``/accounts/``, its headless API at ``/_allauth/``, and a guest who
+signs up there keeps its account (docs/allauth.md).
 """
 
 from __future__ import annotations
@@ -131,5 +133,36 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+ALLAUTH = os.environ.get("ALLAUTH") == "1"
+if ALLAUTH:
+    INSTALLED_APPS += [
+        "allauth",
+        "allauth.account",
+        "allauth.socialaccount",
+        "allauth.socialaccount.providers.dummy",  # a stand-in provider that needs no network
+        "allauth.headless",
+    ]
+    # Ours last: a guest's upgrade is one transaction that ends there.
+    MIDDLEWARE += [
+        "allauth.account.middleware.AccountMiddleware",
+        "django_anonymous_auth.contrib.allauth.AllauthGuestMiddleware",
+    ]
+    AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "allauth.account.auth_backends.AuthenticationBackend",
+    ]
+    ACCOUNT_ADAPTER = "django_anonymous_auth.contrib.allauth.AccountAdapter"
+    SOCIALACCOUNT_ADAPTER = "django_anonymous_auth.contrib.allauth.SocialAccountAdapter"
+    # The shipped user model signs in with its email and has no username.
+    ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+    ACCOUNT_LOGIN_METHODS = {"email"}
+    ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+    # A sign-up signs in at once; the confirmation mail is printed on the console.
+    ACCOUNT_EMAIL_VERIFICATION = "optional"
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    LOGIN_REDIRECT_URL = "/"
+    ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+    SOCIALACCOUNT_PROVIDERS = {"dummy": {}}
 STATICFILES_DIRS = [BASE_DIR / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

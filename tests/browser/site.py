@@ -99,12 +99,16 @@ def wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> 
 
 
 @contextlib.contextmanager
-def serve_example(folder: Path) -> Iterator[Site]:
-    """Migrate a new database in ``folder`` and run ``manage.py runserver`` on a free port."""
+def serve_example(folder: Path, **settings: str) -> Iterator[Site]:
+    """Migrate a new database in ``folder`` and run ``manage.py runserver`` on a free port.
+
+    ``settings`` are more variables of the example's environment (``ALLAUTH="1"``).
+    """
     database = folder / "db.sqlite3"
     env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
     # DEBUG=1: runserver then serves the static files (client.js) itself.
     env |= {"DATABASE_URL": f"sqlite:///{database}", "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
+    env |= settings
     manage(env, "migrate", "--no-input")
     manage(env, "createcachetable")  # the sign-in throttle's cache
     address = f"127.0.0.1:{free_port()}"
