@@ -1,4 +1,4 @@
-"""The example page with django-allauth on (``ALLAUTH=1``): a guest signs up there and stays itself."""
+"""The example page with ALLAUTH=1: a guest who signs up through allauth stays itself."""
 
 from __future__ import annotations
 
