@@ -16,6 +16,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.hashers import check_password
 from django.core import checks, mail
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from rest_framework.test import APIClient
 
 from .helpers import PASSWORD, api, bearer_client, post, session_user, signed_in_anonymously
@@ -101,6 +102,17 @@ class TestSignUpKeepsTheGuest:
         assert (signed_in["name"], signed_in["is_anonymous"]) == ("", False)
         assert EmailAddress.objects.get(user=user).email == "ada@example.com"
         assert [message.to for message in mail.outbox] == [["ada@example.com"]]
+
+    def test_under_atomic_requests(self, guest, user_model, monkeypatch):
+        monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+
+        guest.post(
+            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        )
+
+        assert_upgraded_in_place(guest, "ada@example.com", user_model)
+        assert session_user(guest)["id"] == guest.id
+        assert len(mail.outbox) == 1
 
     def test_headless_browser_sign_up(self, guest, user_model):
         assert guest.get(f"{HEADLESS}/auth/session").json()["meta"]["is_authenticated"] is False
@@ -330,6 +342,18 @@ class TestFailureLeavesTheGuestAsItWas:
         assert response.status_code == status
         assert_still_a_guest(guest, user_model)
         assert app.get(f"{APP}/auth/session").status_code == 401  # still a guest, to allauth
+
+    def test_under_atomic_requests(self, guest, user_model, status, monkeypatch):
+        """The request's own transaction is then the upgrade's."""
+        monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+        guest.raise_request_exception = False
+
+        response = guest.post(
+            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        )
+
+        assert response.status_code == status
+        assert_still_a_guest(guest, user_model)
 
     def test_social_sign_up(self, guest, user_model, status):
         guest.raise_request_exception = False

@@ -5,12 +5,12 @@ signed in, so its sign-up and login pages, its headless API (browser and app cli
 and its social providers serve a guest as they serve anyone, instead of answering
 "already signed in". Then:
 
-- A sign-up (the email form, headless, a social account) gets the guest from
+- A sign-up (the email form, headless, a social account) gets a copy of the guest from
   ``AccountAdapter.new_user()`` instead of a fresh user. ``save_user()`` locks the guest,
-  checks that it is still one and saves it with its new identity, ``is_anonymous_user``
-  false. allauth's ``login()`` then stores a new session: the new password (or the
-  unusable one of a social account) changes the session auth hash, so every other
-  session and token of the guest ends, as with link-account.
+  checks that it is still one and saves the copy over it with its new identity,
+  ``is_anonymous_user`` false. allauth's ``login()`` then stores a new session: the new
+  password (or the unusable one of a social account) changes the session auth hash, so
+  every other session and token of the guest ends, as with link-account.
 - A login to an account that exists (password, code, social) is a ``login()`` like any
   other: the guest is merged into the account (``ON_LINK_ACCOUNT``).
 - The upgrade is one transaction, from the guest's lock to the end of the view: an
@@ -128,8 +128,9 @@ def claim_guest(request: HttpRequest, user: Any) -> None:
     if upgrade is None or guest is None:
         raise ImmediateHttpResponse(refusal(request))
     if upgrade.atomic is None and transaction_depth() == upgrade.depth:
-        # Under ATOMIC_REQUESTS (or an atomic block of the project around the sign-up),
-        # that transaction is the upgrade's: it rolls back on an exception already.
+        # Only where the view began: under ATOMIC_REQUESTS (or an atomic block of the
+        # project around the sign-up) that transaction is the upgrade's, and it already
+        # rolls back on an exception.
         upgrade.atomic = transaction.atomic(using=db_alias())
         upgrade.atomic.__enter__()
     try:
