@@ -16,7 +16,6 @@ from django.contrib.auth import (
     HASH_SESSION_KEY,
     SESSION_KEY,
     get_user,
-    login,
 )
 from django.contrib.auth.models import update_last_login as django_update_last_login
 from django.contrib.auth.signals import user_logged_in
@@ -67,16 +66,15 @@ def stored_session(key: str) -> SessionBase:
 LAST_LOGIN_INSERTED = "_anonymous_auth_last_login_inserted"
 
 
-def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None:
-    """Log ``user``, just inserted with its ``last_login``, in on a brand-new session.
+def store_new_visitor_session(request: HttpRequest, user: Any, *, backend: str) -> None:
+    """Store a brand-new session signed in to ``user``, just inserted with its ``last_login``.
 
-    Call it inside the transaction that created ``user``: the session row, written
-    by one INSERT, then commits with it. The session is stored before ``login()``
-    runs, so ``user_logged_in`` receivers see its key; ``login()`` finds it naming
-    ``user`` already, so it keeps it instead of storing an empty one, and
-    ``update_last_login`` leaves the row alone. SessionMiddleware writes the session
-    again only if something changed it since. The key is drawn here, never taken
-    from the client, so session fixation stays impossible.
+    Call it inside the transaction that created ``user``: the session row, written by
+    one INSERT with its final data, then commits with it. ``login()`` afterwards finds
+    the session naming ``user`` already, so it keeps it instead of storing an empty
+    one, and ``update_last_login`` leaves the row alone; SessionMiddleware writes the
+    session again only if something changed it since. The key is drawn here, never
+    taken from the client, so session fixation stays impossible.
     """
     setattr(user, LAST_LOGIN_INSERTED, True)
     session = replace_session(
@@ -88,7 +86,6 @@ def log_in_new_visitor(request: HttpRequest, user: Any, *, backend: str) -> None
         },
     )
     session.create()
-    login(request, user, backend=backend)
 
 
 def update_last_login(sender: Any, user: Any, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -327,6 +328,22 @@ def test_user_logged_in_receivers_see_the_new_sessions_key(api_client):
     finally:
         user_logged_in.disconnect(dispatch_uid="record-key")
     assert keys == [body["token"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_user_logged_in_receivers_run_after_the_commit():
+    """As in any Django login view: outside the transaction that holds SQLite's write lock."""
+    seen = []
+
+    def record(user, **kwargs):
+        seen.append((connection.in_atomic_block, Session.objects.count(), user.pk))
+
+    user_logged_in.connect(record, weak=False, dispatch_uid="record-commit")
+    try:
+        body = sign_in_anonymously(APIClient())
+    finally:
+        user_logged_in.disconnect(dispatch_uid="record-commit")
+    assert seen == [(False, 1, body["user"]["id"])]
 
 
 def test_a_sign_in_that_fails_leaves_a_linked_caller_signed_in(settings, make_user):

@@ -28,7 +28,7 @@ from ..models import (
     user_queryset,
     uses_username,
 )
-from ..sessions import log_in_new_visitor, reopen_session
+from ..sessions import reopen_session, store_new_visitor_session
 from ..signals import anonymous_user_created
 from ..throttling import (
     Limit,
@@ -77,8 +77,10 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
     """Count the sign-in, end a linked user's session, create the anonymous user and its session.
 
     One short transaction: a refused sign-in leaves a linked caller signed in. What
-    can be made before it begins is: on SQLite the transaction holds the one write
-    lock, and every other sign-in waits for it.
+    can be done outside it is: on SQLite the transaction holds the one write lock, and
+    every other sign-in waits for it. So the user is built before it begins, and
+    ``login()`` (the CSRF token, ``user_logged_in`` and its receivers) runs after it
+    commits, as it does in any Django login view; it writes nothing more.
     """
     model = get_user_model()
     # A model may drop last_login (Django then connects no update_last_login).
@@ -97,7 +99,7 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
             if request.user.is_authenticated:
                 logout(request)
             user.save()
-            log_in_new_visitor(request, user, backend=backend)
+            store_new_visitor_session(request, user, backend=backend)
     except BaseException as exc:
         # Rolled back: the request keeps the session and user it came with, so a linked
         # caller's cookie is not deleted on the way out.
@@ -107,6 +109,7 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
         if isinstance(exc, IntegrityError):  # GENERATE_EMAIL gave a taken address
             raise FailedToCreateUser() from None
         raise
+    login(request, user, backend=backend)
     return user
 
 

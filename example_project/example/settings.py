@@ -67,6 +67,7 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "example.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the lock when their transaction begins, so two never deadlock
         # upgrading read locks, and they wait up to 20 s for it rather than fail.

@@ -1,0 +1,72 @@
+"""Django's SQLite backend, with server processes that queue for the write lock.
+
+SQLite lets one connection write at a time. One that finds the write lock taken calls
+SQLite's busy handler, which sleeps 1, 2, 5, 10 ... 100 ms between tries: with a few
+server processes and write transactions of a fraction of a millisecond, the processes
+spend much of their time asleep while the lock is free. Here a transaction first takes
+a lock on a file next to the database, which the kernel hands to the next waiting
+process as soon as it is released, and only then begins (``BEGIN IMMEDIATE``).
+
+The file lock is only a queue, and SQLite's own locks still decide: writes outside a
+transaction, other programs, and the threads of one process (a POSIX lock belongs to
+the process) go by SQLite's busy handler as before. Nothing waits for the file lock
+while it holds SQLite's, so the two cannot deadlock. Without ``fcntl`` (Windows) this is
+Django's backend unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _queue: int | None = None
+    _queued = False
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self._take_turn()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._end_turn()
+            raise
+
+    def _commit(self) -> Any:
+        try:
+            return super()._commit()
+        finally:
+            self._end_turn()
+
+    def _rollback(self) -> Any:
+        try:
+            return super()._rollback()
+        finally:
+            self._end_turn()
+
+    def _close(self) -> Any:
+        try:
+            return super()._close()
+        finally:
+            self._end_turn()
+
+    def _take_turn(self) -> None:
+        if fcntl is None or self.is_in_memory_db():
+            return
+        if self._queue is None:
+            path = f"{self.settings_dict['NAME']}-writers.lock"
+            self._queue = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.lockf(self._queue, fcntl.LOCK_EX)
+        self._queued = True
+
+    def _end_turn(self) -> None:
+        if self._queued:
+            self._queued = False
+            fcntl.lockf(self._queue, fcntl.LOCK_UN)
