@@ -256,6 +256,21 @@ def test_blocked_user_agents_can_be_replaced(api_client, settings):
     assert response.status_code == 200
 
 
+def test_no_blocked_user_agents_refuses_nobody(api_client, settings):
+    settings.ANONYMOUS_AUTH = {"BLOCKED_USER_AGENTS": []}
+    assert (
+        api_client.post(api("sign-in/anonymous"), HTTP_USER_AGENT="Googlebot/2.1").status_code
+        == 200
+    )
+
+
+def test_markers_are_plain_text_not_patterns(api_client, settings):
+    settings.ANONYMOUS_AUTH = {"BLOCKED_USER_AGENTS": ["bot.+"]}
+    assert APIClient().post(api("sign-in/anonymous"), HTTP_USER_AGENT="robot1").status_code == 200
+    response = api_client.post(api("sign-in/anonymous"), HTTP_USER_AGENT="A Bot.+ 1.0")
+    assert response.status_code == 403
+
+
 def test_return_token_false_leaves_the_token_out(api_client, settings):
     settings.ANONYMOUS_AUTH = {"RETURN_TOKEN": False}
     body = sign_in_anonymously(api_client)

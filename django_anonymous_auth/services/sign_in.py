@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
+import re
+from functools import lru_cache, partial
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -44,8 +45,15 @@ logger = logging.getLogger("django_anonymous_auth")
 
 def is_blocked_user_agent(request: HttpRequest) -> bool:
     """Tell whether the request's ``User-Agent`` matches ``BLOCKED_USER_AGENTS``."""
-    agent = request.META.get("HTTP_USER_AGENT", "").lower()
-    return any(marker.lower() in agent for marker in app_settings.BLOCKED_USER_AGENTS)
+    markers = tuple(app_settings.BLOCKED_USER_AGENTS)
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return bool(markers) and markers_pattern(markers).search(agent.lower()) is not None
+
+
+@lru_cache(maxsize=8)  # one entry per BLOCKED_USER_AGENTS the project has had
+def markers_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for all of ``markers``, case-insensitive substrings."""
+    return re.compile("|".join(re.escape(marker.lower()) for marker in markers))
 
 
 def sign_in_anonymously(*, request: HttpRequest) -> Any:
