@@ -13,7 +13,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.account.signals import user_signed_up
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.signals import pre_social_login
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.signals import user_logged_in
 from django.core import checks, mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -284,7 +286,27 @@ class TestRefusalsChangeNothing:
         assert SocialAccount.objects.get().user_id == account.pk
         assert not user_model.objects.filter(pk=guest.id).exists()  # merged into the account
 
-    def test_guest_linked_in_another_tab_meanwhile(self, guest, account, user_model):
+    def test_guest_linked_in_another_tab_between_the_provider_and_the_save(self, guest, user_model):
+        """The guest's row is re-checked under its lock before allauth's copy goes over it."""
+
+        def link_elsewhere(sociallogin, **kwargs):
+            user_model.objects.filter(pk=guest.id).update(
+                is_anonymous_user=False, email="grace@example.com"
+            )
+
+        pre_social_login.connect(link_elsewhere)
+        try:
+            response = dummy_social_login(guest, id=42, email="ada@example.com")
+        finally:
+            pre_social_login.disconnect(link_elsewhere)
+
+        assert response["Location"] == "/accounts/login/"
+        assert user_model.objects.get(pk=guest.id).email == "grace@example.com"
+        assert not SocialAccount.objects.exists()
+        assert not EmailAddress.objects.exists()
+
+    def test_guest_linked_before_allauths_sign_up_form_is_sent(self, guest, account, user_model):
+        """allauth then sees a signed-in account, and its sign-up form turns it away."""
         dummy_social_login(guest, id=42, email="ada@example.com", email_verified="")
         linked = post(
             guest,
@@ -303,23 +325,34 @@ class TestRefusalsChangeNothing:
 
 
 class TestFailureLeavesTheGuestAsItWas:
-    """A project's ``user_signed_up`` receiver raises, after the guest's row was saved.
+    """A project's receiver raises after the guest's row was saved: ``user_signed_up``, or
+    ``user_logged_in`` once the session was replaced and the confirmation mail was due.
 
     A RuntimeError is a 500, which Django answers without saving the session; a
     PermissionDenied is a 403, with which SessionMiddleware saves it: the session must
     be the guest's again by then.
     """
 
-    @pytest.fixture(autouse=True, params=[(RuntimeError, 500), (PermissionDenied, 403)])
+    @pytest.fixture(
+        autouse=True,
+        params=[
+            (user_signed_up, RuntimeError, 500),
+            (user_signed_up, PermissionDenied, 403),
+            (user_logged_in, RuntimeError, 500),
+            (user_logged_in, PermissionDenied, 403),
+        ],
+        ids=["signed-up-500", "signed-up-403", "logged-in-500", "logged-in-403"],
+    )
     def status(self, request):
-        error, status = request.param
+        signal, error, status = request.param
 
-        def fail(**kwargs):
-            raise error("the project's receiver failed")
+        def fail(user, **kwargs):
+            if not user.is_anonymous_user:  # the guest's own sign-in goes through
+                raise error("the project's receiver failed")
 
-        user_signed_up.connect(fail)
+        signal.connect(fail)
         yield status
-        user_signed_up.disconnect(fail)
+        signal.disconnect(fail)
 
     def test_email_sign_up_form(self, guest, user_model, status):
         guest.raise_request_exception = False
@@ -389,3 +422,24 @@ class TestChecks:
         del settings.ACCOUNT_ADAPTER
         settings.SOCIALACCOUNT_ADAPTER = "allauth.socialaccount.adapter.DefaultSocialAccountAdapter"
         assert self.messages() == ["django_anonymous_auth.W005", "django_anonymous_auth.W005"]
+
+
+def test_a_failed_app_sign_up_keeps_the_guest_with_cached_db_sessions(settings, user_model):
+    """allauth's app client saves its token's session inside the view: no cache may keep it."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    guest = signed_in_anonymously("bearer")
+
+    def fail(**kwargs):
+        raise PermissionDenied
+
+    user_signed_up.connect(fail)
+    try:
+        response = app_client(guest.signed_in["token"]).post(
+            f"{APP}/auth/signup", {"email": "ada@example.com", "password": PASSWORD}, format="json"
+        )
+    finally:
+        user_signed_up.disconnect(fail)
+
+    assert response.status_code == 403
+    assert user_model.objects.get().is_anonymous_user is True
+    assert session_user(guest)["id"] == guest.signed_in["user"]["id"]

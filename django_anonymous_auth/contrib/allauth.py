@@ -14,10 +14,10 @@ and its social providers serve a guest as they serve anyone, instead of answerin
 - A login to an account that exists (password, code, social) is a ``login()`` like any
   other: the guest is merged into the account (``ON_LINK_ACCOUNT``).
 - The upgrade is one transaction, from the guest's lock to the end of the view: an
-  exception after it (the email address row, a ``user_signed_up`` receiver, a broken
-  mail server) rolls all of it back and leaves the guest signed in as it was. The
-  password is hashed before the transaction begins, and the confirmation mail goes out
-  after it commits, so the lock is held for the writes only.
+  exception after it (the email address row, a ``user_signed_up`` or ``user_logged_in``
+  receiver, the database) rolls all of it back and leaves the guest signed in as it was.
+  The password is hashed before the transaction begins, and the confirmation mail goes
+  out after it commits, so the lock is held for the writes only.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from .. import previous_user
 from ..exceptions import Unauthorized, UserIsNotAnonymous
 from ..models import identity_fields, is_signed_in_anonymous_user, user_queryset
 from ..services.locks import lock_anonymous_user
-from ..sessions import reopen_session
+from ..sessions import reopen_session, stored_session
 
 #: The request attribute holding the ``Upgrade`` of an allauth view a guest reached.
 UPGRADE = "_anonymous_auth_allauth_upgrade"
@@ -56,9 +56,11 @@ class Upgrade:
     #: Nested transactions open when the view began: the upgrade's own transaction is
     #: only opened at that depth, so that it ends after everything the view opened.
     depth: int
+    #: The upgrade's own transaction, when the request has none around the view.
     atomic: Atomic | None = None
-    #: The session (or app token) the guest had, to return to when the upgrade fails.
+    #: The guest's session (or app token), set when the guest is claimed.
     session_key: str | None = None
+    guest_pk: Any = None
     failed: bool = False
 
 
@@ -73,18 +75,16 @@ class AllauthGuestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        upgrade = request.__dict__.pop(UPGRADE, None)
-        if upgrade is not None and upgrade.atomic is not None:
-            if upgrade.failed:
-                transaction.set_rollback(True, using=db_alias())
-            upgrade.atomic.__exit__(None, None, None)
-        if upgrade is not None and upgrade.failed and upgrade.session_key is not None:
-            reopen_session(request, upgrade.session_key)
+        try:
+            response = self.get_response(request)
+        finally:
+            upgrade = request.__dict__.pop(UPGRADE, None)
+            if upgrade is not None:
+                end_upgrade(request, upgrade)
         return response
 
     def process_view(self, request: HttpRequest, view: Any, *args: Any) -> None:
-        if not view.__module__.startswith("allauth."):
+        if not is_allauth_view(view):
             return
         setattr(request, UPGRADE, Upgrade(depth=transaction_depth()))
         # Lazy, and re-read whenever allauth re-reads the user: its app client swaps
@@ -95,6 +95,44 @@ class AllauthGuestMiddleware:
         upgrade = getattr(request, UPGRADE, None)
         if upgrade is not None:
             upgrade.failed = True  # allauth's ImmediateHttpResponse included: a refusal
+
+
+def is_allauth_view(view: Any) -> bool:
+    """Tell whether ``view`` is one of allauth's, or a project's subclass of one."""
+    view_class = getattr(view, "view_class", None)
+    modules = [view.__module__, *(base.__module__ for base in getattr(view_class, "__mro__", ()))]
+    return any(module.startswith("allauth.") for module in modules)
+
+
+def end_upgrade(request: HttpRequest, upgrade: Upgrade) -> None:
+    """Commit or roll back the upgrade; then its session may no longer name the guest.
+
+    On failure the request goes back to the guest's session as it is stored (the
+    rollback restored it), whatever allauth or ``login()`` did to the request's. On
+    success, unless ``login()`` has replaced it, the session stops naming the guest
+    but keeps allauth's state: a sign-up that waits for its email to be verified must
+    not find it flushed on the next request, as Django does to a session whose auth
+    hash no longer matches. Written after the commit, so no cache can keep it from a
+    transaction that rolled back.
+    """
+    if upgrade.atomic is not None:
+        if upgrade.failed:
+            transaction.set_rollback(True, using=db_alias())
+        upgrade.atomic.__exit__(None, None, None)
+    key = upgrade.session_key
+    if key is None:
+        return  # no guest was claimed
+    if upgrade.failed:
+        reopen_session(request, key)
+        return
+    own = request.session.session_key == key
+    session = request.session if own else stored_session(key)  # an app's token otherwise
+    if session.get(SESSION_KEY) != str(upgrade.guest_pk):
+        return  # login() stored a new session, or allauth ended this one
+    for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
+        session.pop(name, None)
+    if not own:
+        session.save()  # the request's own is saved by SessionMiddleware
 
 
 def visitor(request: HttpRequest) -> Any:
@@ -140,13 +178,7 @@ def claim_guest(request: HttpRequest, user: Any) -> None:
     user.pk = guest.pk
     user._state.adding = False  # an UPDATE of the guest's row
     user.is_anonymous_user = False
-    # The session stops naming the guest but keeps allauth's state: a sign-up that waits
-    # for its email to be verified must not find it flushed on the next request, as
-    # Django does to a session whose auth hash no longer matches. login(), if allauth
-    # calls it, then stores it under a new key.
-    upgrade.session_key = request.session.session_key
-    for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
-        request.session.pop(key, None)
+    upgrade.session_key, upgrade.guest_pk = request.session.session_key, guest.pk
 
 
 def refusal(request: HttpRequest) -> HttpResponse:
@@ -159,9 +191,9 @@ def refusal(request: HttpRequest) -> HttpResponse:
 
 
 def upgrading(request: HttpRequest | None) -> bool:
-    """Tell whether ``request`` holds a guest's upgrade transaction open."""
+    """Tell whether ``request`` is upgrading a guest, in its own transaction or the request's."""
     upgrade = getattr(request, UPGRADE, None)
-    return upgrade is not None and upgrade.atomic is not None
+    return upgrade is not None and upgrade.session_key is not None
 
 
 def db_alias() -> str:

@@ -10,14 +10,15 @@ process as soon as it is released, and only then begins (``BEGIN IMMEDIATE``).
 The file lock is only a queue, and SQLite's own locks still decide: writes outside a
 transaction, other programs, and the threads of one process (a POSIX lock belongs to
 the process) go by SQLite's busy handler as before. Nothing waits for the file lock
-while it holds SQLite's, so the two cannot deadlock. Without ``fcntl`` (Windows) this is
-Django's backend unchanged.
+while it holds SQLite's, so the two cannot deadlock. A process waits for the file lock
+as long as the transaction before it lasts, where SQLite alone would give up after its
+``timeout`` with "database is locked": keep write transactions short, as every SQLite
+site must. Without ``fcntl`` (Windows) this is Django's backend unchanged.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from typing import IO, Any
 
 from django.db.backends.sqlite3 import base
 
@@ -28,7 +29,9 @@ except ImportError:  # Windows
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _queue: int | None = None
+    #: The lock file, opened once per connection; a file object, so that the garbage
+    #: collector closes it with a connection that was never closed.
+    _queue: IO[bytes] | None = None
     _queued = False
 
     def _start_transaction_under_autocommit(self) -> None:
@@ -61,8 +64,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if fcntl is None or self.is_in_memory_db():
             return
         if self._queue is None:
-            path = f"{self.settings_dict['NAME']}-writers.lock"
-            self._queue = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Mode "a": created if missing, with the umask's permissions, so that a
+            # management command run by another user can take its turn too.
+            self._queue = open(f"{self.settings_dict['NAME']}-writers.lock", "ab")  # noqa: SIM115
         fcntl.lockf(self._queue, fcntl.LOCK_EX)
         self._queued = True
 
