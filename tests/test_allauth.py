@@ -443,3 +443,16 @@ def test_a_failed_app_sign_up_keeps_the_guest_with_cached_db_sessions(settings, 
     assert response.status_code == 403
     assert user_model.objects.get().is_anonymous_user is True
     assert session_user(guest)["id"] == guest.signed_in["user"]["id"]
+
+
+def test_projects_subclasses_of_allauths_views_see_guests_as_visitors():
+    from allauth.account.views import SignupView
+    from django.views.generic import TemplateView
+
+    from django_anonymous_auth.contrib.allauth import is_allauth_view
+
+    class ProjectSignupView(SignupView):
+        template_name = "project/signup.html"
+
+    assert is_allauth_view(ProjectSignupView.as_view())
+    assert not is_allauth_view(TemplateView.as_view(template_name="index.html"))
