@@ -456,3 +456,23 @@ def test_projects_subclasses_of_allauths_views_see_guests_as_visitors():
 
     assert is_allauth_view(ProjectSignupView.as_view())
     assert not is_allauth_view(TemplateView.as_view(template_name="index.html"))
+
+
+def test_an_exception_raised_through_the_middleware_rolls_back(guest, user_model, settings):
+    """With DEBUG_PROPAGATE_EXCEPTIONS, Django raises it through every middleware."""
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True
+
+    def fail(**kwargs):
+        raise RuntimeError("the project's receiver failed")
+
+    user_signed_up.connect(fail)
+    try:
+        with pytest.raises(RuntimeError):
+            guest.post(
+                SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
+            )
+    finally:
+        user_signed_up.disconnect(fail)
+
+    assert user_model.objects.get(pk=guest.id).is_anonymous_user is True
+    assert not EmailAddress.objects.exists()

@@ -77,7 +77,7 @@ class AllauthGuestMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             response = self.get_response(request)
-        finally:
+        finally:  # DEBUG_PROPAGATE_EXCEPTIONS raises the view's exception through here
             upgrade = request.__dict__.pop(UPGRADE, None)
             if upgrade is not None:
                 end_upgrade(request, upgrade)
