@@ -105,6 +105,20 @@ class TestSignUpKeepsTheGuest:
         assert EmailAddress.objects.get(user=user).email == "ada@example.com"
         assert [message.to for message in mail.outbox] == [["ada@example.com"]]
 
+    def test_a_mail_server_that_fails_leaves_the_upgrade_standing(
+        self, guest, user_model, settings, caplog
+    ):
+        settings.EMAIL_BACKEND = "tests.testapp.mail.UnreachableServerBackend"
+
+        response = guest.post(
+            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        )
+
+        assert response.status_code == 302
+        assert_upgraded_in_place(guest, "ada@example.com", user_model)
+        assert session_user(guest)["id"] == guest.id
+        assert "Connection refused" in caplog.text
+
     def test_under_atomic_requests(self, guest, user_model, monkeypatch):
         monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
