@@ -8,6 +8,7 @@ goes out only then.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -51,6 +52,26 @@ def guest():
     return browser
 
 
+def sign_up_by_form(client, email="ada@example.com"):
+    """POST allauth's email sign-up form, as a person fills it in."""
+    return client.post(SIGNUP, {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+
+
+@contextmanager
+def receiver_raising(signal, error):
+    """Connect a project's receiver of ``signal`` that raises ``error`` for an account."""
+
+    def fail(user, **kwargs):
+        if not user.is_anonymous_user:  # a guest's own sign-in goes through
+            raise error("the project's receiver failed")
+
+    signal.connect(fail)
+    try:
+        yield
+    finally:
+        signal.disconnect(fail)
+
+
 def app_client(token):
     """A mobile app calling allauth's app API with a session token, and no cookies."""
     return APIClient(HTTP_X_SESSION_TOKEN=token)
@@ -91,9 +112,7 @@ def assert_still_a_guest(client, user_model):
 
 class TestSignUpKeepsTheGuest:
     def test_email_sign_up_form(self, guest, user_model):
-        response = guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        response = sign_up_by_form(guest)
 
         assert response.status_code == 302
         user = assert_upgraded_in_place(guest, "ada@example.com", user_model)
@@ -110,9 +129,7 @@ class TestSignUpKeepsTheGuest:
     ):
         settings.EMAIL_BACKEND = "tests.testapp.mail.UnreachableServerBackend"
 
-        response = guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        response = sign_up_by_form(guest)
 
         assert response.status_code == 302
         assert_upgraded_in_place(guest, "ada@example.com", user_model)
@@ -122,9 +139,7 @@ class TestSignUpKeepsTheGuest:
     def test_under_atomic_requests(self, guest, user_model, monkeypatch):
         monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
-        guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        sign_up_by_form(guest)
 
         assert_upgraded_in_place(guest, "ada@example.com", user_model)
         assert session_user(guest)["id"] == guest.id
@@ -183,9 +198,7 @@ class TestSignUpKeepsTheGuest:
     def test_mandatory_verification_applies(self, guest, user_model, settings):
         settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
-        guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        sign_up_by_form(guest)
 
         user = user_model.objects.get(pk=guest.id)
         assert (user.is_anonymous_user, user.email) == (False, "ada@example.com")
@@ -204,9 +217,7 @@ class TestSignUpKeepsTheGuest:
         settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
         settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 
-        guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        sign_up_by_form(guest)
         assert session_user(guest) is None
         code = re.search(r"below.*?\n\s*\n(\S+)\s*\n", mail.outbox[0].body, re.S).group(1)
         response = guest.post("/accounts/confirm-email/", {"code": code})
@@ -281,9 +292,7 @@ class TestLogInMergesTheGuest:
 
 class TestRefusalsChangeNothing:
     def test_email_of_an_account(self, guest, account, user_model):
-        response = guest.post(
-            SIGNUP, {"email": "ADA@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        response = sign_up_by_form(guest, "ADA@example.com")
 
         assert response.status_code == 200
         assert b"already registered" in response.content
@@ -359,21 +368,13 @@ class TestFailureLeavesTheGuestAsItWas:
     )
     def status(self, request):
         signal, error, status = request.param
-
-        def fail(user, **kwargs):
-            if not user.is_anonymous_user:  # the guest's own sign-in goes through
-                raise error("the project's receiver failed")
-
-        signal.connect(fail)
-        yield status
-        signal.disconnect(fail)
+        with receiver_raising(signal, error):
+            yield status
 
     def test_email_sign_up_form(self, guest, user_model, status):
         guest.raise_request_exception = False
 
-        response = guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        response = sign_up_by_form(guest)
 
         assert response.status_code == status
         assert_still_a_guest(guest, user_model)
@@ -395,9 +396,7 @@ class TestFailureLeavesTheGuestAsItWas:
         monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
         guest.raise_request_exception = False
 
-        response = guest.post(
-            SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-        )
+        response = sign_up_by_form(guest)
 
         assert response.status_code == status
         assert_still_a_guest(guest, user_model)
@@ -443,16 +442,10 @@ def test_a_failed_app_sign_up_keeps_the_guest_with_cached_db_sessions(settings, 
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     guest = signed_in_anonymously("bearer")
 
-    def fail(**kwargs):
-        raise PermissionDenied
-
-    user_signed_up.connect(fail)
-    try:
+    with receiver_raising(user_signed_up, PermissionDenied):
         response = app_client(guest.signed_in["token"]).post(
             f"{APP}/auth/signup", {"email": "ada@example.com", "password": PASSWORD}, format="json"
         )
-    finally:
-        user_signed_up.disconnect(fail)
 
     assert response.status_code == 403
     assert user_model.objects.get().is_anonymous_user is True
@@ -476,17 +469,8 @@ def test_an_exception_raised_through_the_middleware_rolls_back(guest, user_model
     """With DEBUG_PROPAGATE_EXCEPTIONS, Django raises it through every middleware."""
     settings.DEBUG_PROPAGATE_EXCEPTIONS = True
 
-    def fail(**kwargs):
-        raise RuntimeError("the project's receiver failed")
-
-    user_signed_up.connect(fail)
-    try:
-        with pytest.raises(RuntimeError):
-            guest.post(
-                SIGNUP, {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD}
-            )
-    finally:
-        user_signed_up.disconnect(fail)
+    with receiver_raising(user_signed_up, RuntimeError), pytest.raises(RuntimeError):
+        sign_up_by_form(guest)
 
     assert user_model.objects.get(pk=guest.id).is_anonymous_user is True
     assert not EmailAddress.objects.exists()
