@@ -23,7 +23,7 @@ and its social providers serve a guest as they serve anyone, instead of answerin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -97,6 +97,7 @@ class AllauthGuestMiddleware:
             upgrade.failed = True  # allauth's ImmediateHttpResponse included: a refusal
 
 
+@lru_cache(maxsize=512)  # asked on every request, of the project's few view functions
 def is_allauth_view(view: Any) -> bool:
     """Tell whether ``view`` is one of allauth's, or a project's subclass of one."""
     view_class = getattr(view, "view_class", None)
