@@ -543,6 +543,8 @@ class Row:
     conns: int
     floor: Run
     ours: Run
+    #: Link rows: hashes a second of as many processes as workers doing nothing but hash.
+    hashing_alone: float = 0.0
 
 
 def bench_config(
@@ -574,6 +576,16 @@ def bench_config(
                 lengths = [args.warmup, *[args.link_duration] * len(args.conns)]
                 sizes = [math.ceil(per_s * d * 2) + 4 * max(args.conns) + 50 for d in lengths]
                 pools = {app: make_pools(s, sizes) for app, s in servers.items()}
+                wait_idle(*servers.values())
+                alone = run_tool(
+                    servers["ours"],
+                    "-m",
+                    "bench.apps.tools",
+                    "hashing",
+                    str(args.workers),
+                    str(args.hashing_duration),
+                )
+                hashing_alone = json.loads(alone)["per_s"]
             for app, server in servers.items():
                 # Warm-up, not measured: imports, connections, first pages of the tables.
                 if args.warmup > 0:
@@ -596,6 +608,8 @@ def bench_config(
                     if errors := new_errors(server):
                         notes.append(f"{scenario}, {conns} conns, {server.label} logged: {errors}")
                 row = Row(scenario, database, conns, runs["floor"], runs["ours"])
+                if scenario == "link":
+                    row.hashing_alone = hashing_alone
                 print("   " + format_row(row, hasher), flush=True)
                 rows.append(row)
     finally:
@@ -617,7 +631,11 @@ HEADER = (
 def format_row(row: Row, hasher: dict[str, Any]) -> str:
     f, o = row.floor, row.ours
     ratio = f"{o.rps / f.rps:.2f}x" if f.s2xx and o.s2xx else "-"
-    limit = f"{o.rps / hasher['limit_per_s']:.2f}x" if row.scenario == "link" else ""
+    limit = (
+        f"{o.rps / hasher['limit_per_s']:.2f}x; {o.rps / row.hashing_alone:.2f}x of hashing alone"
+        if row.scenario == "link"
+        else ""
+    )
 
     def ms(run: Run, value: float) -> str:
         return f"{value:.1f}" if run.s2xx else "-"  # no answer, no latency
@@ -671,7 +689,10 @@ def report(
         "",
         f"Hasher: {hasher['algorithm']} ({params}), one hash {hasher['hash_ms']:.1f} ms "
         f"in-process ({hasher['hash_cpu_ms']:.1f} ms of CPU: its threads), hasher limit = "
-        f"{hasher['cores']} cores / CPU time of one hash = {hasher['limit_per_s']:.1f} links/s.",
+        f"{hasher['cores']} cores / CPU time of one hash = {hasher['limit_per_s']:.1f} links/s. "
+        f"Hashing alone: {args.workers} processes that do nothing but hash for "
+        f"{args.hashing_duration} s, just before the link runs of each database; its "
+        "hashes a second are in each link row.",
         "",
         HEADER,
         *(format_row(row, hasher) for row in rows),
@@ -689,6 +710,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=int(os.environ.get("BENCH_LINK_DURATION", 20)),
         help="link runs are longer: at 64 connections an answer waits for 64 hashes",
+    )
+    parser.add_argument(
+        "--hashing-duration",
+        type=int,
+        default=10,
+        help="seconds of hashing alone, as many processes as workers, before the link runs",
     )
     parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)))
     parser.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64"))

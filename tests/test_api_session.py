@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from .helpers import api, bearer_client, post, session_user, verbs_and_tables
+from .helpers import PASSWORD, api, bearer_client, post, session_user, verbs_and_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,24 @@ def test_a_malformed_bearer_token_is_unauthorized(token):
     response = APIClient().get(api("get-session"), HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_answers_are_written_as_drf_writes_json(client_kind, anonymous_client_of_kind):
+    """Compact UTF-8, with U+2028 and U+2029 escaped so that the answer is also JavaScript."""
+    client = anonymous_client_of_kind
+    name = "Ad\u00e5\u2028Love\u2029lace"
+    linked = post(
+        client,
+        api("anonymous/link-account"),
+        {"email": "ada@example.com", "password": PASSWORD, "name": name},
+        format="json",
+    )
+    assert linked.status_code == 200, linked.content
+    if client_kind == "bearer":  # link-account rotated the token
+        client = bearer_client(linked.json()["token"])
+
+    for response in (linked, client.get(api("get-session"))):
+        assert response.status_code == 200
+        assert response.json()["user"]["name"] == name
+        assert response.content == JSONRenderer().render(response.json())
+        assert b"Ad\xc3\xa5\\u2028Love\\u2029lace" in response.content

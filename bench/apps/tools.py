@@ -2,6 +2,7 @@
 
 python -m bench.apps.tools info          tables and cookie name, as JSON
 python -m bench.apps.tools hasher        time of one hash with the default hasher, as JSON
+python -m bench.apps.tools hashing W S   hashes a second of W processes hashing for S s, as JSON
 python -m bench.apps.tools pool N FILE   N signed-in anonymous sessions, one key a line
 python -m bench.apps.tools seed N        N users (half anonymous) and N sessions, on PostgreSQL
 """
@@ -70,6 +71,33 @@ def hasher(rounds: int = 7) -> dict[str, object]:
         "cores": cores,
         "limit_per_s": cores / cpu_s,
     }
+
+
+def hash_for(seconds: float) -> float:
+    """Hash with the default hasher, one after the other, for ``seconds``; hashes a second."""
+    from django.contrib.auth.hashers import get_hasher
+
+    default = get_hasher("default")
+    done, started = 0, time.monotonic()
+    while time.monotonic() < started + seconds:
+        default.encode("Bench-password-9f3k", default.salt())
+        done += 1
+    return done / (time.monotonic() - started)
+
+
+def hashing(workers: int, seconds: float) -> dict[str, object]:
+    """Hashes a second of ``workers`` processes that do nothing but hash, side by side.
+
+    What the hasher alone allows a server of that many sync workers, measured rather
+    than worked out: hashes of 100 MiB each running at once on few cores cost more CPU
+    each than one alone (memory bandwidth, caches, Argon2's threads), so this is lower
+    than cores / CPU time of one hash.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as executor:
+        rates = list(executor.map(hash_for, [seconds] * workers))
+    return {"workers": workers, "seconds": seconds, "per_s": sum(rates)}
 
 
 def pool(count: int, out: str) -> None:
@@ -167,6 +195,8 @@ def main() -> None:
         print(json.dumps(info()))
     elif command == "hasher":
         print(json.dumps(hasher()))
+    elif command == "hashing":
+        print(json.dumps(hashing(int(sys.argv[2]), float(sys.argv[3]))))
     elif command == "pool":
         pool(int(sys.argv[2]), sys.argv[3])
     elif command == "seed":
