@@ -78,3 +78,13 @@ class TestLastSeen:
         client.force_login(linked_user)
         client.get("/whoami/")
         assert user_model.objects.get(pk=linked_user.pk).last_seen is None
+
+
+def test_views_of_a_session_cookie_get_the_user_itself_not_a_proxy(user_model):
+    """The middleware loaded the user already; reads in the view need no lazy proxy."""
+    browser = signed_in_anonymously("cookie")
+    seen = browser.get("/whoami/").json()
+    assert seen == {"id": browser.signed_in["user"]["id"], "class": user_model.__name__}
+
+    Session.objects.all().delete()  # the cookie now names no session
+    assert browser.get("/whoami/").json() == {"id": None, "class": "AnonymousUser"}

@@ -15,5 +15,5 @@ def login_directly(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def whoami(request: HttpRequest) -> JsonResponse:
-    """A plain Django view that reads request.user."""
-    return JsonResponse({"id": request.user.pk})
+    """A plain Django view that reads request.user, and says what it got."""
+    return JsonResponse({"id": request.user.pk, "class": type(request.user).__name__})
