@@ -7,7 +7,9 @@ For each database configuration (SQLite with the database cache; PostgreSQL with
 when both are reachable) it starts two gunicorn servers on 127.0.0.1, each on a fresh
 database: the example site (``bench.apps.settings_ours``) and the floor
 (``bench.apps.settings_floor``, same settings without this package). Then, for each
-scenario and connection count, wrk loads the floor and then ours, back to back:
+scenario and connection count, wrk loads the floor and then ours, back to back, for
+``--rounds`` rounds (3); each server's median run is reported, since one pair of runs
+on a shared machine can move by 10-30%:
 
 * sign-in: cookie-less ``POST`` (no Origin, no CSRF token), every request a new visitor;
   users created must equal 2xx answers (up to one extra per connection: requests in
@@ -15,8 +17,10 @@ scenario and connection count, wrk loads the floor and then ours, back to back:
 * get-session: ``GET`` with the session cookie of one signed-in anonymous user.
 * link: each request links a different pre-created anonymous session (``Bearer`` for
   ours, the session cookie for the floor) to a unique email; linked users must equal 2xx
-  answers. Link is bound by the password hash, so the table also gives "hasher limit"
-  = cores / time of one hash with the same hasher, measured in-process.
+  answers. Link is bound by the password hash, so the table also gives two ceilings,
+  measured just before the database's link runs: "hasher limit" = cores / CPU time of
+  one hash with the same hasher, and "hashing alone", as many processes as workers
+  doing nothing but hash.
 
 req/s counts 2xx answers only; every other answer is reported. The table goes to stdout
 and to ``bench/results/last.md``; the exit status is 1 when a row check failed. Servers
@@ -43,7 +47,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -512,11 +516,26 @@ def load_get_session(server: Server, conns: int, args: argparse.Namespace) -> Ru
     return run
 
 
-def load_link(server: Server, conns: int, args: argparse.Namespace, tokens: Path) -> Run:
+def load_link(server: Server, conns: int, args: argparse.Namespace, tokens: Path, tag: str) -> Run:
+    """``tag`` makes the run's emails unique: no two runs link the same address."""
     before = server.linked()
-    run = wrk(server, "link", conns, args, BENCH_TOKENS=str(tokens), BENCH_TAG=f"c{conns}")
+    run = wrk(server, "link", conns, args, BENCH_TOKENS=str(tokens), BENCH_TAG=tag)
     wait_idle(server)
     return checked(run, server.linked() - before, conns, "linked")
+
+
+def hashing_ceilings(server: Server, args: argparse.Namespace) -> dict[str, float]:
+    """The two ceilings of link, measured now: the machine's speed drifts during a run.
+
+    ``hasher_limit``: cores / CPU time of one hash. ``hashing_alone``: hashes a second of
+    as many processes as the server has workers, doing nothing but hash.
+    """
+    tool = ("-m", "bench.apps.tools")
+    hasher = json.loads(run_tool(server, *tool, "hasher"))
+    alone = json.loads(
+        run_tool(server, *tool, "hashing", str(args.workers), str(args.hashing_duration))
+    )
+    return {"hasher_limit": hasher["limit_per_s"], "hashing_alone": alone["per_s"]}
 
 
 def make_pools(server: Server, sizes: list[int]) -> list[Path]:
@@ -538,13 +557,27 @@ def make_pools(server: Server, sizes: list[int]) -> list[Path]:
 
 @dataclass
 class Row:
+    """One scenario at one connection count: each server's run of median req/s."""
+
     scenario: str
     database: str
     conns: int
     floor: Run
     ours: Run
-    #: Link rows: hashes a second of as many processes as workers doing nothing but hash.
+    #: ours / floor of each round, in order: the spread a single pair would hide.
+    round_ratios: list[float] = field(default_factory=list)
+    #: Link rows: the two ceilings, measured just before the database's link runs.
+    hasher_limit: float = 0.0
     hashing_alone: float = 0.0
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median req/s, whose latencies go with it; every run's check counts."""
+    median = sorted(runs, key=lambda run: run.rps)[(len(runs) - 1) // 2]
+    failed = next((run for run in runs if not run.ok), None)
+    if failed is None:
+        return median
+    return replace(median, ok=False, check=failed.check)
 
 
 def bench_config(
@@ -570,22 +603,15 @@ def bench_config(
         print(f"== {database}: ours from {info['package']}", flush=True)
         for scenario in args.scenarios:
             pools: dict[str, list[Path]] = {}
+            ceilings: dict[str, float] = {}
             if scenario == "link":
                 # Enough sessions for the hasher limit over each run, twice over.
                 per_s = hasher["limit_per_s"]
-                lengths = [args.warmup, *[args.link_duration] * len(args.conns)]
+                lengths = [args.warmup, *[args.link_duration] * (len(args.conns) * args.rounds)]
                 sizes = [math.ceil(per_s * d * 2) + 4 * max(args.conns) + 50 for d in lengths]
                 pools = {app: make_pools(s, sizes) for app, s in servers.items()}
                 wait_idle(*servers.values())
-                alone = run_tool(
-                    servers["ours"],
-                    "-m",
-                    "bench.apps.tools",
-                    "hashing",
-                    str(args.workers),
-                    str(args.hashing_duration),
-                )
-                hashing_alone = json.loads(alone)["per_s"]
+                ceilings = hashing_ceilings(servers["ours"], args)
             for app, server in servers.items():
                 # Warm-up, not measured: imports, connections, first pages of the tables.
                 if args.warmup > 0:
@@ -596,21 +622,33 @@ def bench_config(
                     if errors := new_errors(server):
                         notes.append(f"{scenario} warm-up, {server.label} logged: {errors}")
             for i, conns in enumerate(args.conns):
-                runs: dict[str, Run] = {}
-                for app, server in servers.items():  # floor first, then ours: back to back
-                    wait_idle(*servers.values())
-                    if scenario == "sign-in":
-                        runs[app] = load_sign_in(server, conns, args)
-                    elif scenario == "get-session":
-                        runs[app] = load_get_session(server, conns, args)
-                    else:
-                        runs[app] = load_link(server, conns, args, pools[app][i + 1])
-                    if errors := new_errors(server):
-                        notes.append(f"{scenario}, {conns} conns, {server.label} logged: {errors}")
-                row = Row(scenario, database, conns, runs["floor"], runs["ours"])
-                if scenario == "link":
-                    row.hashing_alone = hashing_alone
-                print("   " + format_row(row, hasher), flush=True)
+                runs: dict[str, list[Run]] = {app: [] for app in servers}
+                for r in range(args.rounds):
+                    for app, server in servers.items():  # floor first, then ours: back to back
+                        wait_idle(*servers.values())
+                        if scenario == "sign-in":
+                            run = load_sign_in(server, conns, args)
+                        elif scenario == "get-session":
+                            run = load_get_session(server, conns, args)
+                        else:
+                            pool = pools[app][1 + i * args.rounds + r]
+                            run = load_link(server, conns, args, pool, f"c{conns}r{r}")
+                        runs[app].append(run)
+                        if errors := new_errors(server):
+                            notes.append(
+                                f"{scenario}, {conns} conns, {server.label} logged: {errors}"
+                            )
+                pairs = zip(runs["floor"], runs["ours"], strict=True)
+                row = Row(
+                    scenario,
+                    database,
+                    conns,
+                    median_run(runs["floor"]),
+                    median_run(runs["ours"]),
+                    [o.rps / f.rps if f.rps else 0.0 for f, o in pairs],
+                    **ceilings,
+                )
+                print("   " + format_row(row), flush=True)
                 rows.append(row)
     finally:
         for server in servers.values():
@@ -628,11 +666,14 @@ HEADER = (
 )
 
 
-def format_row(row: Row, hasher: dict[str, Any]) -> str:
+def format_row(row: Row) -> str:
     f, o = row.floor, row.ours
     ratio = f"{o.rps / f.rps:.2f}x" if f.s2xx and o.s2xx else "-"
+    if len(row.round_ratios) > 1:
+        ratio += f" ({min(row.round_ratios):.2f}-{max(row.round_ratios):.2f})"
     limit = (
-        f"{o.rps / hasher['limit_per_s']:.2f}x; {o.rps / row.hashing_alone:.2f}x of hashing alone"
+        f"{o.rps / row.hasher_limit:.2f}x of {row.hasher_limit:.1f}; "
+        f"{o.rps / row.hashing_alone:.2f}x of hashing alone, {row.hashing_alone:.1f}"
         if row.scenario == "link"
         else ""
     )
@@ -681,21 +722,23 @@ def report(
         f"Commit {git_describe()}; Python {platform.python_version()}, Django "
         f"{django.get_version()}, {hasher['cores']} cores; gunicorn {args.workers} sync "
         f"workers, DEBUG off, SIGN_IN_RATE lifted; wrk {args.duration} s per run "
-        f"(after {args.warmup} s of warm-up), floor then ours back to back. "
-        "req/s counts 2xx answers only.",
+        f"({args.link_duration} s for link), after {args.warmup} s of warm-up; "
+        f"{args.rounds} rounds of floor then ours, back to back, for every row: each "
+        "server's run of median req/s is shown, with the lowest and highest ratio of the "
+        "rounds in brackets. req/s counts 2xx answers only.",
         "",
         f"Load average (1 min) at start {args.load_start:.1f}, at end {os.getloadavg()[0]:.1f}: "
-        "other work on the machine lowers every number, floor and ours alike.",
+        "the servers, wrk and the hashes load the 2 cores themselves.",
         "",
         f"Hasher: {hasher['algorithm']} ({params}), one hash {hasher['hash_ms']:.1f} ms "
-        f"in-process ({hasher['hash_cpu_ms']:.1f} ms of CPU: its threads), hasher limit = "
-        f"{hasher['cores']} cores / CPU time of one hash = {hasher['limit_per_s']:.1f} links/s. "
-        f"Hashing alone: {args.workers} processes that do nothing but hash for "
-        f"{args.hashing_duration} s, just before the link runs of each database; its "
-        "hashes a second are in each link row.",
+        f"in-process at the start ({hasher['hash_cpu_ms']:.1f} ms of CPU: its threads). "
+        "Two ceilings of link, measured just before each database's link runs and given "
+        f"in its rows, in links a second: the hasher limit, {hasher['cores']} cores / CPU "
+        f"time of one hash; hashing alone, {args.workers} processes that do nothing but "
+        f"hash, side by side, for {args.hashing_duration} s.",
         "",
         HEADER,
-        *(format_row(row, hasher) for row in rows),
+        *(format_row(row) for row in rows),
     ]
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]
@@ -718,6 +761,12 @@ def parse_args() -> argparse.Namespace:
         help="seconds of hashing alone, as many processes as workers, before the link runs",
     )
     parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)))
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="floor-then-ours pairs per row; each server's median run is shown",
+    )
     parser.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64"))
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
