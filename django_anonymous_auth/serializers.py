@@ -13,25 +13,30 @@ from rest_framework import serializers
 from .models import identity_fields, uses_username
 
 
-class UserSerializer(serializers.Serializer):
+def user_fields(user: Any) -> dict[str, Any]:
     """``{id, email, name, is_anonymous, created_at}``, plus ``username`` where it differs.
 
     ``created_at`` stays a ``datetime``: DRF's JSON encoder writes it as it writes
     the session's ``expires_at`` (ISO 8601, UTC as ``Z``), whatever the project's
     ``REST_FRAMEWORK["DATETIME_FORMAT"]`` or ``TIME_ZONE``.
     """
+    data = {
+        "id": user.pk,
+        "email": getattr(user, user.get_email_field_name()),
+        "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
+        "is_anonymous": user.is_anonymous_user,
+        "created_at": getattr(user, "date_joined", None),
+    }
+    if uses_username(user.__class__):
+        data["username"] = user.get_username()
+    return data
+
+
+class UserSerializer(serializers.Serializer):
+    """The default ``USER_SERIALIZER``: ``user_fields()``. Subclass it to add fields."""
 
     def to_representation(self, user: Any) -> dict[str, Any]:
-        data = {
-            "id": user.pk,
-            "email": getattr(user, user.get_email_field_name()),
-            "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
-            "is_anonymous": user.is_anonymous_user,
-            "created_at": getattr(user, "date_joined", None),
-        }
-        if uses_username(user.__class__):
-            data["username"] = user.get_username()
-        return data
+        return user_fields(user)
 
 
 class EmailPasswordSerializer(serializers.Serializer):

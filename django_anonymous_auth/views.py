@@ -40,11 +40,20 @@ from .conf import app_settings
 from .exceptions import CsrfFailed, exception_handler
 from .parsers import JSONBodyParser
 from .permissions import IsAnonymousUser
-from .serializers import EmailPasswordSerializer, LinkAccountSerializer
+from .serializers import (
+    EmailPasswordSerializer,
+    LinkAccountSerializer,
+    UserSerializer,
+    user_fields,
+)
 
 
 def user_data(user: Any, request: Request | HttpRequest) -> dict[str, Any]:
     serializer_class = app_settings.import_hook("USER_SERIALIZER")
+    if serializer_class is UserSerializer:
+        # The default, not a subclass, needs no instance: building a DRF serializer
+        # costs more than rendering the user, on every get-session.
+        return user_fields(user)
     # to_representation() is what .data returns, without its wrapper and checks.
     return serializer_class(user, context={"request": request}).to_representation(user)
 

@@ -10,7 +10,15 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from .helpers import PASSWORD, api, bearer_client, post, session_user, verbs_and_tables
+from .helpers import (
+    PASSWORD,
+    api,
+    bearer_client,
+    post,
+    session_user,
+    signed_in_anonymously,
+    verbs_and_tables,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +147,24 @@ def test_answers_are_written_as_drf_writes_json(client_kind, anonymous_client_of
         assert response.json()["user"]["name"] == name
         assert response.content == JSONRenderer().render(response.json())
         assert b"Ad\xc3\xa5\\u2028Love\\u2029lace" in response.content
+
+
+def test_a_subclass_of_the_default_user_serializer_adds_its_fields(settings, client_kind):
+    settings.ANONYMOUS_AUTH = {"USER_SERIALIZER": "tests.testapp.serializers.UserWithRequestPath"}
+    client = signed_in_anonymously(client_kind)
+    signed_in = client.signed_in["user"]
+    assert signed_in["path"] == api("sign-in/anonymous")
+    assert signed_in["is_anonymous"] is True
+
+    user = client.get(api("get-session")).json()["user"]
+
+    assert user == {**signed_in, "path": api("get-session")}
+
+
+def test_a_model_serializer_replaces_the_user_of_every_answer(settings, client_kind):
+    settings.ANONYMOUS_AUTH = {"USER_SERIALIZER": "tests.testapp.serializers.UserModelSerializer"}
+    client = signed_in_anonymously(client_kind)
+    pk = get_user_model().objects.get().pk
+    assert client.signed_in["user"] == {"id": pk, "is_anonymous_user": True}
+
+    assert client.get(api("get-session")).json()["user"] == {"id": pk, "is_anonymous_user": True}
