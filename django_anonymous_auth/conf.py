@@ -1,8 +1,9 @@
 """The ``ANONYMOUS_AUTH`` setting: each key declared once, and the one object that reads it.
 
-``app_settings.KEY`` reads ``settings.ANONYMOUS_AUTH`` on every access, so
-``override_settings`` and ``settings`` fixtures take effect at once. Dotted paths
-are imported when used, through ``app_settings.import_hook(KEY)``.
+``app_settings.KEY`` reads ``settings.ANONYMOUS_AUTH`` once, and again after
+``setting_changed`` (``override_settings``, the ``settings`` fixtures), so changes
+in tests take effect at once. Dotted paths are imported when first used, through
+``app_settings.import_hook(KEY)``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from .crawlers import CRAWLER_USER_AGENTS
@@ -76,7 +78,16 @@ SETTINGS: dict[str, Setting] = {
 
 
 class AppSettings:
-    """Read ``settings.ANONYMOUS_AUTH`` on every attribute access."""
+    """``settings.ANONYMOUS_AUTH``, each key read once and again when the setting changes.
+
+    Every request reads several keys; going through Django's lazy settings each
+    time would cost more than the reads themselves. ``override_settings`` and the
+    ``settings`` fixtures announce a change with ``setting_changed``, which empties
+    the cache.
+    """
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, Any] = {}
 
     def user_settings(self) -> dict[str, Any]:
         value = getattr(settings, "ANONYMOUS_AUTH", None)
@@ -85,13 +96,31 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in SETTINGS:
             raise AttributeError(f"ANONYMOUS_AUTH has no setting {name!r}")
-        return self.user_settings().get(name, SETTINGS[name].default)
+        value = self.user_settings().get(name, SETTINGS[name].default)
+        setattr(self, name, value)  # the next read finds it without __getattr__
+        return value
 
     def import_hook(self, name: str) -> Any:
         """Import the callable or class named by the dotted-path setting ``name``."""
-        if not SETTINGS[name].dotted_path:
-            raise AttributeError(f"ANONYMOUS_AUTH[{name!r}] is not a dotted path")
-        return import_string(getattr(self, name))
+        if name not in self._hooks:
+            if not SETTINGS[name].dotted_path:
+                raise AttributeError(f"ANONYMOUS_AUTH[{name!r}] is not a dotted path")
+            self._hooks[name] = import_string(getattr(self, name))
+        return self._hooks[name]
+
+    def reload(self) -> None:
+        """Forget what was read: the next access reads ``settings.ANONYMOUS_AUTH`` again."""
+        for name in SETTINGS:
+            self.__dict__.pop(name, None)
+        self._hooks.clear()
 
 
 app_settings = AppSettings()
+
+
+def reload_app_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ANONYMOUS_AUTH":
+        app_settings.reload()
+
+
+setting_changed.connect(reload_app_settings, dispatch_uid="django_anonymous_auth.conf")

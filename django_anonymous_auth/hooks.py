@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
@@ -21,6 +22,7 @@ PLACEHOLDER_PREFIX = "temp-"
 PLACEHOLDER_TOKEN_LENGTH = 32
 
 
+@lru_cache(maxsize=64)  # a site has few domains, and each new visitor asks again
 def is_valid_email_domain(domain: str) -> bool:
     """Tell whether ``domain`` may stand after the ``@`` of an email address."""
     try:

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import hooks
 from .conf import app_settings
 from .crypto import random_token
 
@@ -165,10 +166,15 @@ class AnonymousUserQuerySet(models.QuerySet):
 
     def new_anonymous_user(self, *, request: HttpRequest | None = None, **fields: Any) -> Any:
         """The anonymous user ``create_anonymous_user()`` would save, not saved yet."""
-        email = fields.pop("email", None) or app_settings.import_hook("GENERATE_EMAIL")(
-            request=request
-        )
-        validate_email(email)
+        email = fields.pop("email", None)
+        if email:
+            validate_email(email)
+        else:
+            generate = app_settings.import_hook("GENERATE_EMAIL")
+            email = generate(request=request)
+            # The default's are valid as built: a random token at a validated domain.
+            if generate is not hooks.generate_email:
+                validate_email(email)
         name = fields.pop("name", None)
         if name is None:
             name = app_settings.import_hook("GENERATE_NAME")(request=request)

@@ -20,9 +20,11 @@ from django.contrib.auth import (
 from django.contrib.auth.models import update_last_login as django_update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import router, transaction
 from django.http import HttpRequest
 
-from .crypto import random_token
+from .crypto import csrf_secret, random_token
 
 #: The ``dispatch_uid`` of Django's ``update_last_login`` receiver (``django.contrib.auth.apps``).
 DJANGO_LAST_LOGIN_RECEIVER = "update_last_login"
@@ -88,6 +90,28 @@ def store_new_visitor_session(request: HttpRequest, user: Any, *, backend: str) 
     session.create()
 
 
+def log_in_new_visitor(request: HttpRequest, user: Any) -> None:
+    """``login()``, for the session ``store_new_visitor_session()`` has just stored.
+
+    What ``login()`` would check and write is there already: the session is new and
+    names ``user``, its backend and its hash. What is left is done here as Django
+    does it: ``request.user`` (and ``request.auser``) become ``user``, the CSRF
+    secret is replaced, so a token planted before the sign-in is worthless after it,
+    and ``user_logged_in`` is sent.
+    """
+    request.user = user
+    django_request = getattr(request, "_request", request)
+    if hasattr(django_request, "auser"):  # AuthenticationMiddleware's, else none
+
+        async def auser() -> Any:
+            return user
+
+        django_request.auser = auser
+    # rotate_token(), with a secret drawn in one call to the OS.
+    django_request.META.update({"CSRF_COOKIE": csrf_secret(), "CSRF_COOKIE_NEEDS_UPDATE": True})
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+
+
 def update_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
     """Django's ``update_last_login`` receiver, minus the UPDATE of a row inserted with it."""
     if getattr(user, LAST_LOGIN_INSERTED, False):
@@ -128,6 +152,26 @@ def replace_session(request: HttpRequest, data: dict[str, Any]) -> SessionBase:
     return session
 
 
+class InsertInCallersTransaction(DatabaseSessionStore):
+    """A database-backed store whose new row is one INSERT in the caller's transaction.
+
+    Django's ``save()`` wraps every write in ``atomic()``: inside a transaction that
+    is a SAVEPOINT and its RELEASE around the INSERT, two more statements (two more
+    round trips on PostgreSQL) so that a taken key can be retried. A key of 160
+    random bits is never taken; if it were, the IntegrityError would roll back the
+    caller's whole transaction, which is what its other failures do too.
+    """
+
+    def save(self, must_create: bool = False) -> None:
+        using = router.db_for_write(self.model)
+        inside = transaction.get_connection(using).in_atomic_block
+        if not (must_create and inside and self.session_key is not None):
+            return super().save(must_create=must_create)
+        # What Django's save() writes for a new row (its data, not loaded: there is none).
+        data = self._get_session(no_load=True)  # type: ignore[attr-defined]
+        self.create_model_instance(data).save(force_insert=True, using=using)
+
+
 @cache
 def new_session_class(engine: str) -> type[SessionBase]:
     """The project's session store, doing for a new session only the writes it needs."""
@@ -136,7 +180,7 @@ def new_session_class(engine: str) -> type[SessionBase]:
     # The engine's salt names its class: the data must decode with the engine's own.
     salt = store().key_salt
 
-    class NewSession(store):
+    class NewSession(*store_bases(store)):  # type: ignore[misc]
         #: The data as last written, so that SessionMiddleware's save after the view
         #: does not write the same row again.
         written: dict[str, Any] | None = None
@@ -156,3 +200,17 @@ def new_session_class(engine: str) -> type[SessionBase]:
             self.written = data
 
     return NewSession
+
+
+def store_bases(store: type[SessionBase]) -> tuple[type[SessionBase], ...]:
+    """``store``, with ``InsertInCallersTransaction`` when its rows are in the database.
+
+    Placed after the project's store and before Django's database store in the
+    method order, so that cached_db (or a project's subclass) still does its own part
+    of ``save()`` around the INSERT.
+    """
+    if store is DatabaseSessionStore:
+        return (InsertInCallersTransaction,)
+    if issubclass(store, DatabaseSessionStore):
+        return (store, InsertInCallersTransaction)
+    return (store,)

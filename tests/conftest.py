@@ -116,9 +116,10 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 class Statements(list[str]):
-    """The SQL statements of a block, and how many write transactions they made."""
+    """The SQL statements of a block, how many write transactions and savepoints they made."""
 
     write_transactions = 0
+    savepoints = 0
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def count_statements() -> Callable[[], Any]:
 
         def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
             nonlocal pending_write
+            statements.savepoints += sql.startswith("SAVEPOINT")
             if not sql.startswith(TRANSACTION_CONTROL):
                 statements.append(sql)
                 if sql.lstrip().upper().startswith(WRITES):

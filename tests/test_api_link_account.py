@@ -405,6 +405,7 @@ def test_link_costs_two_write_transactions(count_statements, anonymous_client_of
         "DELETE django_session",
     ]
     assert statements.write_transactions == 2
+    assert statements.savepoints == 0
 
 
 def test_addresses_the_unique_index_tells_apart_stay_apart_at_sign_in(user_model):

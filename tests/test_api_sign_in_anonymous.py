@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
@@ -215,6 +216,22 @@ def test_colliding_generated_email_is_a_500_and_creates_nothing(api_client, sett
     assert user_model.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_taken_session_key_rolls_the_sign_in_back_whole(monkeypatch, user_model):
+    """Never seen with 160 random bits; if it were, the whole transaction goes, not a part."""
+    first = APIClient()
+    taken = first.post(api("sign-in/anonymous")).json()["token"]
+    monkeypatch.setattr("django_anonymous_auth.sessions.random_token", lambda: taken)
+
+    response = APIClient().post(api("sign-in/anonymous"))
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "FAILED_TO_CREATE_USER"
+    assert user_model.objects.count() == 1
+    assert Session.objects.count() == 1
+    assert session_user(first)["id"] == user_model.objects.get().pk
+
+
 @pytest.mark.parametrize(
     "agent",
     [
@@ -315,7 +332,26 @@ def test_a_new_visitor_costs_one_write_transaction(count_statements, settings, l
     # INSERT the session with its final data. No SELECT for a free session key, no
     # empty session row, no UPDATE of last_login or of the session after the view.
     assert statements.write_transactions == 1
+    assert statements.savepoints == 0  # Django's session save() would make one
     assert verbs_and_tables(statements) == [*counting, f"INSERT {users}", "INSERT django_session"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"]
+)
+def test_the_session_row_is_inserted_in_the_sign_ins_transaction(
+    count_statements, settings, engine
+):
+    settings.SESSION_ENGINE = engine
+    APIClient().post(api("sign-in/anonymous"))
+    with count_statements() as statements:
+        client = APIClient()
+        body = client.post(api("sign-in/anonymous")).json()
+    assert statements.write_transactions == 1
+    assert statements.savepoints == 0
+    assert Session.objects.filter(session_key=body["token"]).exists()
+    assert session_user(client)["id"] == body["user"]["id"]
 
 
 def test_a_new_visitor_has_its_last_login_and_user_logged_in_is_sent(api_client, user_model):
@@ -343,6 +379,44 @@ def test_user_logged_in_receivers_see_the_new_sessions_key(api_client):
     finally:
         user_logged_in.disconnect(dispatch_uid="record-key")
     assert keys == [body["token"]]
+
+
+def test_user_logged_in_receivers_see_the_new_user_on_the_request(api_client):
+    seen = []
+
+    def record(request, user, **kwargs):
+        seen.append((request.user.pk, async_to_sync(request.auser)().pk, user.pk))
+
+    user_logged_in.connect(record, weak=False, dispatch_uid="record-user")
+    try:
+        body = sign_in_anonymously(api_client)
+    finally:
+        user_logged_in.disconnect(dispatch_uid="record-user")
+    assert seen == [(body["user"]["id"],) * 3]
+
+
+def test_a_csrf_token_planted_before_the_sign_in_is_worthless_after_it(api_client):
+    """Login CSRF: the sign-in replaces the browser's CSRF secret, as login() does."""
+    planted = "a" * 32
+    api_client.cookies["csrftoken"] = planted
+    response = api_client.post(api("sign-in/anonymous"))
+    assert response.status_code == 200
+    secret = response.cookies["csrftoken"].value
+    assert re.fullmatch(r"[a-zA-Z0-9]{32}", secret)
+    assert secret != planted
+
+    refused = api_client.post(api("sign-out"), HTTP_X_CSRFTOKEN=planted)
+    assert refused.status_code == 403
+    assert session_user(api_client)["id"] == response.json()["user"]["id"]
+    assert api_client.post(api("sign-out"), HTTP_X_CSRFTOKEN=secret).status_code == 200
+    assert session_user(api_client) is None
+
+
+def test_every_sign_in_draws_its_own_csrf_secret():
+    secrets = {
+        APIClient().post(api("sign-in/anonymous")).cookies["csrftoken"].value for _ in range(20)
+    }
+    assert len(secrets) == 20
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ def test_defaults_apply_when_the_setting_is_absent(settings):
     assert app_settings.RETURN_TOKEN is True
 
 
-def test_settings_are_read_on_every_access():
+def test_a_changed_setting_takes_effect_at_once():
     with override_settings(ANONYMOUS_AUTH={"SIGN_IN_RATE": "5/minute"}):
         assert app_settings.SIGN_IN_RATE == "5/minute"
         assert app_settings.RETURN_TOKEN is True

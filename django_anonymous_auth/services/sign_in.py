@@ -29,7 +29,7 @@ from ..models import (
     user_queryset,
     uses_username,
 )
-from ..sessions import reopen_session, store_new_visitor_session
+from ..sessions import log_in_new_visitor, reopen_session, store_new_visitor_session
 from ..signals import anonymous_user_created
 from ..throttling import (
     Limit,
@@ -87,8 +87,8 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
     One short transaction: a refused sign-in leaves a linked caller signed in. What
     can be done outside it is: on SQLite the transaction holds the one write lock, and
     every other sign-in waits for it. So the user is built before it begins, and
-    ``login()`` (the CSRF token, ``user_logged_in`` and its receivers) runs after it
-    commits, as it does in any Django login view; it writes nothing more.
+    the login (the CSRF secret, ``user_logged_in`` and its receivers) runs after it
+    commits, as in any Django login view; it writes nothing more.
     """
     model = get_user_model()
     # A model may drop last_login (Django then connects no update_last_login).
@@ -117,7 +117,7 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
         if isinstance(exc, IntegrityError):  # GENERATE_EMAIL gave a taken address
             raise FailedToCreateUser() from None
         raise
-    login(request, user, backend=backend)
+    log_in_new_visitor(request, user)
     return user
 
 
