@@ -7,9 +7,10 @@ For each database configuration (SQLite with the database cache; PostgreSQL with
 when both are reachable) it starts two gunicorn servers on 127.0.0.1, each on a fresh
 database: the example site (``bench.apps.settings_ours``) and the floor
 (``bench.apps.settings_floor``, same settings without this package). Then, for each
-scenario and connection count, wrk loads the floor and then ours, back to back, for
-``--rounds`` rounds (3); each server's median run is reported, since one pair of runs
-on a shared machine can move by 10-30%:
+scenario and connection count, wrk loads both, back to back, for ``--rounds`` rounds
+(3), the floor first in one round and ours first in the next. The ratio is the median
+of the rounds' ours / floor, since one pair of runs on a shared machine can move by
+10-30%; each server's run of median req/s gives the other columns:
 
 * sign-in: cookie-less ``POST`` (no Origin, no CSRF token), every request a new visitor;
   users created must equal 2xx answers (up to one extra per connection: requests in
@@ -40,6 +41,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -557,7 +559,7 @@ def make_pools(server: Server, sizes: list[int]) -> list[Path]:
 
 @dataclass
 class Row:
-    """One scenario at one connection count: each server's run of median req/s."""
+    """One scenario at one connection count: each server's run of median req/s, and the ratios."""
 
     scenario: str
     database: str
@@ -624,7 +626,12 @@ def bench_config(
             for i, conns in enumerate(args.conns):
                 runs: dict[str, list[Run]] = {app: [] for app in servers}
                 for r in range(args.rounds):
-                    for app, server in servers.items():  # floor first, then ours: back to back
+                    # Back to back, floor first in even rounds and ours first in odd
+                    # ones: a machine that speeds up or slows down during a round
+                    # favours neither.
+                    order = ["floor", "ours"] if r % 2 == 0 else ["ours", "floor"]
+                    for app in order:
+                        server = servers[app]
                         wait_idle(*servers.values())
                         if scenario == "sign-in":
                             run = load_sign_in(server, conns, args)
@@ -668,7 +675,7 @@ HEADER = (
 
 def format_row(row: Row) -> str:
     f, o = row.floor, row.ours
-    ratio = f"{o.rps / f.rps:.2f}x" if f.s2xx and o.s2xx else "-"
+    ratio = f"{statistics.median(row.round_ratios):.2f}x" if f.s2xx and o.s2xx else "-"
     if len(row.round_ratios) > 1:
         ratio += f" ({min(row.round_ratios):.2f}-{max(row.round_ratios):.2f})"
     limit = (
@@ -723,9 +730,10 @@ def report(
         f"{django.get_version()}, {hasher['cores']} cores; gunicorn {args.workers} sync "
         f"workers, DEBUG off, SIGN_IN_RATE lifted; wrk {args.duration} s per run "
         f"({args.link_duration} s for link), after {args.warmup} s of warm-up; "
-        f"{args.rounds} rounds of floor then ours, back to back, for every row: each "
-        "server's run of median req/s is shown, with the lowest and highest ratio of the "
-        "rounds in brackets. req/s counts 2xx answers only.",
+        f"{args.rounds} rounds of the two servers back to back for every row, floor and "
+        "ours first by turns: the ratio is the median of the rounds' ours / floor, with "
+        "the lowest and highest in brackets, and each server's run of median req/s gives "
+        "the other columns. req/s counts 2xx answers only.",
         "",
         f"Load average (1 min) at start {args.load_start:.1f}, at end {os.getloadavg()[0]:.1f}: "
         "the servers, wrk and the hashes load the 2 cores themselves.",
@@ -765,7 +773,7 @@ def parse_args() -> argparse.Namespace:
         "--rounds",
         type=int,
         default=3,
-        help="floor-then-ours pairs per row; each server's median run is shown",
+        help="pairs of runs per row, floor and ours first by turns; the ratio is their median",
     )
     parser.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64"))
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
