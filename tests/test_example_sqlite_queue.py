@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,35 @@ def test_reads_outside_a_transaction_leave_the_queue_alone(connection):
         cursor.execute("SELECT 1")
         assert not connection.in_atomic_block
         assert lock_is_free(connection)
+
+
+def rows_in_the_database_file(connection, tmp_path) -> int:
+    """Notes in the database file alone, as if its log were lost: the checkpointed ones."""
+    copy = tmp_path / "file-only.sqlite3"
+    shutil.copyfile(connection.settings_dict["NAME"], copy)
+    with closing(sqlite3.connect(copy)) as reader:
+        return reader.execute("SELECT COUNT(*) FROM note").fetchone()[0]
+
+
+def test_a_process_checkpoints_the_log_every_hundred_commits_after_its_turn(connection, tmp_path):
+    from example.sqlite3.base import AUTOMATIC_CHECKPOINT_PAGES, CHECKPOINT_EVERY
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("CREATE TABLE note (text TEXT)")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == AUTOMATIC_CHECKPOINT_PAGES
+
+    def commit_a_note() -> None:  # as atomic() does, on this connection
+        connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        connection.cursor().execute("INSERT INTO note VALUES ('x')")
+        connection.commit()
+        connection.set_autocommit(True)
+
+    for _ in range(CHECKPOINT_EVERY - 1):
+        commit_a_note()
+    assert rows_in_the_database_file(connection, tmp_path) == 0  # all in the log still
+    commit_a_note()
+    assert rows_in_the_database_file(connection, tmp_path) == CHECKPOINT_EVERY
+    assert lock_is_free(connection)

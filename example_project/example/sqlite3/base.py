@@ -7,6 +7,14 @@ spend much of their time asleep while the lock is free. Here a transaction first
 a lock on a file next to the database, which the kernel hands to the next waiting
 process as soon as it is released, and only then begins (``BEGIN IMMEDIATE``).
 
+In WAL mode, the commit that makes the log reach 1000 pages also copies the log back
+into the database and syncs the disk (SQLite's automatic checkpoint), all while its
+process holds the file lock, so every other writer waits for the disk. Each process
+therefore checkpoints every ``CHECKPOINT_EVERY`` commits itself, once its turn is over,
+without blocking writers (``PRAGMA wal_checkpoint(PASSIVE)``), and SQLite's automatic
+checkpoint waits for ``AUTOMATIC_CHECKPOINT_PAGES``: it stays on for the writes made
+outside a transaction, which take no turn.
+
 The file lock is only a queue, and SQLite's own locks still decide: writes outside a
 transaction, other programs, and the threads of one process (a POSIX lock belongs to
 the process) go by SQLite's busy handler as before. Nothing waits for the file lock
@@ -18,6 +26,8 @@ site must. Without ``fcntl`` (Windows) this is Django's backend unchanged.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import suppress
 from typing import IO, Any
 
 from django.db.backends.sqlite3 import base
@@ -28,11 +38,27 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 
+#: Commits of a connection between its checkpoints. The processes sharing the file take
+#: turns, so about this many commits of any of them go by between two checkpoints.
+CHECKPOINT_EVERY = 100
+#: The log's size, in pages, at which SQLite checkpoints on its own, in the commit that
+#: reaches it (SQLite's default is 1000). A sign-in writes about ten; readers that keep
+#: the log from starting over let it grow past a hundred commits' worth.
+AUTOMATIC_CHECKPOINT_PAGES = 10_000
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     #: The lock file, opened once per connection; a file object, so that the garbage
     #: collector closes it with a connection that was never closed.
     _queue: IO[bytes] | None = None
     _queued = False
+    _commits = 0
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if fcntl is not None and not self.is_in_memory_db():
+            connection.execute(f"PRAGMA wal_autocheckpoint={AUTOMATIC_CHECKPOINT_PAGES}")
+        return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         self._take_turn()
@@ -47,6 +73,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._commit()
         finally:
             self._end_turn()
+            self._checkpoint_now_and_then()
 
     def _rollback(self) -> Any:
         try:
@@ -74,3 +101,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._queued:
             self._queued = False
             fcntl.lockf(self._queue, fcntl.LOCK_UN)
+
+    def _checkpoint_now_and_then(self) -> None:
+        if self._queue is None or self.connection is None:  # never queued: nothing to do
+            return
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            # Raised when another process is checkpointing: it copies these pages too.
+            with suppress(sqlite3.OperationalError):
+                self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
