@@ -8,6 +8,7 @@ in tests take effect at once. Dotted paths are imported when first used, through
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -87,7 +88,7 @@ class AppSettings:
     """
 
     def __init__(self) -> None:
-        self._hooks: dict[str, Any] = {}
+        self._hooks: dict[str, tuple[Any, str]] = {}
 
     def user_settings(self) -> dict[str, Any]:
         value = getattr(settings, "ANONYMOUS_AUTH", None)
@@ -101,12 +102,20 @@ class AppSettings:
         return value
 
     def import_hook(self, name: str) -> Any:
-        """Import the callable or class named by the dotted-path setting ``name``."""
+        """Import the callable or class named by the dotted-path setting ``name``.
+
+        The module is imported once; the name is looked up in it on every call, so a
+        test that patches ``myapp.hooks.move_notes`` patches what this returns.
+        """
         if name not in self._hooks:
             if not SETTINGS[name].dotted_path:
                 raise AttributeError(f"ANONYMOUS_AUTH[{name!r}] is not a dotted path")
-            self._hooks[name] = import_string(getattr(self, name))
-        return self._hooks[name]
+            path = getattr(self, name)
+            import_string(path)  # raises ImportError as Django does for a wrong path
+            module, _, attribute = path.rpartition(".")
+            self._hooks[name] = (sys.modules[module], attribute)
+        module, attribute = self._hooks[name]
+        return getattr(module, attribute)
 
     def reload(self) -> None:
         """Forget what was read: the next access reads ``settings.ANONYMOUS_AUTH`` again."""

@@ -20,8 +20,9 @@ def random_token() -> str:
 def csrf_secret() -> str:
     """Return a new CSRF secret, as Django's are: 32 characters from ``[a-zA-Z0-9]``.
 
-    One draw from the OS, read in base 62, where Django's ``rotate_token()`` makes
-    one per character: on a new visitor's sign-in that was a twentieth of the CPU.
+    One number drawn from the OS (once in most calls, as ``randbelow`` draws again
+    when it overshoots), read in base 62, where Django's ``rotate_token()`` makes a
+    draw per character: on a new visitor's sign-in that was a twentieth of the CPU.
     """
     base = len(CSRF_ALLOWED_CHARS)
     number = secrets.randbelow(base**CSRF_SECRET_LENGTH)

@@ -38,6 +38,8 @@ def email_domain(request: HttpRequest | None) -> str:
     """Return the domain of placeholder emails for this request (or for none)."""
     domain = app_settings.EMAIL_DOMAIN_NAME
     if domain:
+        if not is_valid_email_domain(domain):  # E005 says so at start-up, if checks run
+            raise ValidationError(f"EMAIL_DOMAIN_NAME {domain!r} is not an email domain")
         return domain
     if apps.is_installed("django.contrib.sites"):
         from django.contrib.sites.shortcuts import get_current_site

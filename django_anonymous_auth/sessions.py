@@ -72,11 +72,11 @@ def store_new_visitor_session(request: HttpRequest, user: Any, *, backend: str) 
     """Store a brand-new session signed in to ``user``, just inserted with its ``last_login``.
 
     Call it inside the transaction that created ``user``: the session row, written by
-    one INSERT with its final data, then commits with it. ``login()`` afterwards finds
-    the session naming ``user`` already, so it keeps it instead of storing an empty
-    one, and ``update_last_login`` leaves the row alone; SessionMiddleware writes the
-    session again only if something changed it since. The key is drawn here, never
-    taken from the client, so session fixation stays impossible.
+    one INSERT with its final data, then commits with it. ``log_in_new_visitor()``
+    afterwards keeps it, and ``update_last_login`` leaves the user's row alone;
+    SessionMiddleware writes the session again only if something changed it since. The
+    key is drawn here, never taken from the client, so session fixation stays
+    impossible.
     """
     setattr(user, LAST_LOGIN_INSERTED, True)
     session = replace_session(
@@ -163,13 +163,14 @@ class InsertInCallersTransaction(DatabaseSessionStore):
     """
 
     def save(self, must_create: bool = False) -> None:
-        using = router.db_for_write(self.model)
-        inside = transaction.get_connection(using).in_atomic_block
-        if not (must_create and inside and self.session_key is not None):
+        if not must_create or self.session_key is None:
             return super().save(must_create=must_create)
-        # What Django's save() writes for a new row (its data, not loaded: there is none).
-        data = self._get_session(no_load=True)  # type: ignore[attr-defined]
-        self.create_model_instance(data).save(force_insert=True, using=using)
+        # The row Django's save() writes for a new session (no data to load: none yet).
+        row = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
+        using = router.db_for_write(self.model, instance=row)
+        if not transaction.get_connection(using).in_atomic_block:
+            return super().save(must_create=must_create)
+        row.save(force_insert=True, using=using)
 
 
 @cache
@@ -188,8 +189,9 @@ def new_session_class(engine: str) -> type[SessionBase]:
         key_salt = salt
 
         def _get_new_session_key(self) -> str:
-            # Django's looks for the key with a SELECT first; create() already
-            # retries when the INSERT of a taken key fails, so that SELECT can go.
+            # Django's looks for the key with a SELECT first. Outside a transaction
+            # create() retries when the INSERT of a taken key fails; inside one,
+            # the INSERT fails the transaction (see InsertInCallersTransaction).
             return random_token()
 
         def save(self, must_create: bool = False) -> None:

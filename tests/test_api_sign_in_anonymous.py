@@ -4,11 +4,14 @@ import re
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_KEY_PREFIX
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from django_anonymous_auth.signals import anonymous_user_created
@@ -140,6 +143,18 @@ def test_email_domain_setting_is_used(api_client, settings, user_model):
     assert user_model.objects.get().email.endswith("@guests.example.net")
 
 
+@pytest.mark.parametrize("domain", ["not a domain", "localhost", "[127.0.0.1]"])
+def test_an_email_domain_setting_that_is_no_domain_creates_nothing(
+    api_client, settings, user_model, domain
+):
+    """System check E005 says so at start-up; a server started without checks refuses too."""
+    settings.ANONYMOUS_AUTH = {"EMAIL_DOMAIN_NAME": domain}
+    response = api_client.post(api("sign-in/anonymous"))
+    assert response.status_code == 500
+    assert response.json()["code"] == "INVALID_EMAIL_FORMAT"
+    assert not user_model.objects.exists()
+
+
 WITHOUT_SITES = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -221,7 +236,14 @@ def test_a_taken_session_key_rolls_the_sign_in_back_whole(monkeypatch, user_mode
     """Never seen with 160 random bits; if it were, the whole transaction goes, not a part."""
     first = APIClient()
     taken = first.post(api("sign-in/anonymous")).json()["token"]
-    monkeypatch.setattr("django_anonymous_auth.sessions.random_token", lambda: taken)
+    draws = []
+
+    def the_taken_key() -> str:
+        draws.append(taken)
+        assert len(draws) == 1, "retried the taken key inside the sign-in's transaction"
+        return taken
+
+    monkeypatch.setattr("django_anonymous_auth.sessions.random_token", the_taken_key)
 
     response = APIClient().post(api("sign-in/anonymous"))
 
@@ -351,6 +373,9 @@ def test_the_session_row_is_inserted_in_the_sign_ins_transaction(
     assert statements.write_transactions == 1
     assert statements.savepoints == 0
     assert Session.objects.filter(session_key=body["token"]).exists()
+    if engine.endswith("cached_db"):  # its own part of save(), after the INSERT
+        cached = caches[settings.SESSION_CACHE_ALIAS].get(CACHED_DB_KEY_PREFIX + body["token"])
+        assert cached[SESSION_KEY] == str(body["user"]["id"])
     assert session_user(client)["id"] == body["user"]["id"]
 
 
@@ -385,7 +410,9 @@ def test_user_logged_in_receivers_see_the_new_user_on_the_request(api_client):
     seen = []
 
     def record(request, user, **kwargs):
-        seen.append((request.user.pk, async_to_sync(request.auser)().pk, user.pk))
+        with CaptureQueriesContext(connection) as queries:  # no user to load again
+            seen.append((request.user.pk, async_to_sync(request.auser)().pk, user.pk))
+        assert len(queries) == 0
 
     user_logged_in.connect(record, weak=False, dispatch_uid="record-user")
     try:

@@ -114,7 +114,8 @@ def create_and_log_in(request: HttpRequest, *, backend: str, limits: list[Limit]
         if request.user is not previous_user:
             reopen_session(request, previous_key)
             request.user = previous_user
-        if isinstance(exc, IntegrityError):  # GENERATE_EMAIL gave a taken address
+        # GENERATE_EMAIL gave a taken address (or, never seen, the session key was taken)
+        if isinstance(exc, IntegrityError):
             raise FailedToCreateUser() from None
         raise
     log_in_new_visitor(request, user)

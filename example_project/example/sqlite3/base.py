@@ -70,10 +70,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> Any:
         try:
-            return super()._commit()
+            committed = super()._commit()
         finally:
             self._end_turn()
-            self._checkpoint_now_and_then()
+        self._checkpoint_now_and_then()
+        return committed
 
     def _rollback(self) -> Any:
         try:
