@@ -5,8 +5,11 @@
         REDIS_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/profile_sign_in.py
 
 Runs the example's settings as the HTTP bench serves them (``bench.apps.settings_ours``:
-DEBUG off, the sign-in rate lifted), through Django's test client, so the whole
-middleware stack and the view run as under gunicorn, minus HTTP parsing. Without
+DEBUG off, the sign-in rate lifted), straight through the WSGI application gunicorn
+calls, with the environ ``instructions.py`` builds: the whole middleware stack and the
+view run as under gunicorn, minus the socket and HTTP parsing. (Django's test client
+would add work of its own to every request: it loads the middleware and connects
+signals each time.) Without
 ``DATABASE_URL`` it migrates a new SQLite file in a temporary folder; with it, the
 database must exist and is migrated (users it creates are left there).
 
@@ -47,17 +50,25 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    from bench.apps.wsgi import application
+    from bench.instructions import environ
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
 
     def sign_in() -> None:
-        # A new client each time: no cookie, a new visitor, as in the HTTP bench.
-        client = Client(HTTP_HOST="127.0.0.1", HTTP_USER_AGENT="Mozilla/5.0 bench")
-        response = client.post(PATH, data={}, content_type="application/json")
-        assert response.status_code == 200, (response.status_code, response.content[:300])
+        # No cookie: a new visitor every time, as in the HTTP bench.
+        statuses: list[str] = []
+        response = application(
+            environ("POST", PATH), lambda status, headers, exc_info=None: statuses.append(status)
+        )
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()  # type: ignore[attr-defined]
+        assert statuses[0].startswith("200"), (statuses, body[:300])
 
     for _ in range(50):  # warm-up: imports, caches, first pages of the tables
         sign_in()
