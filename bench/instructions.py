@@ -66,6 +66,15 @@ def environ(method: str, path: str, cookie: str = "") -> dict[str, Any]:
     return env
 
 
+def call(application: Any, env: dict[str, Any], start_response: Any) -> bytes:
+    """The body of ``application``'s answer to ``env``, closed as a WSGI server closes it."""
+    response = application(env, start_response)
+    try:
+        return b"".join(response)
+    finally:
+        response.close()
+
+
 def serve(app: str, scenario: str, requests: int) -> None:
     """In this process: sign in once, then send ``WARM_UP + requests`` requests."""
     sys.path[:0] = [str(ROOT), str(ROOT / "example_project")]
@@ -82,23 +91,19 @@ def serve(app: str, scenario: str, requests: int) -> None:
             if name == "Set-Cookie" and cookie.startswith(f"{settings.SESSION_COOKIE_NAME}="):
                 cookies["session"] = cookie.split(";", 1)[0]
 
-    def call(env: dict[str, Any]) -> bytes:
-        response = application(env, start_response)
-        try:
-            return b"".join(response)
-        finally:
-            response.close()  # type: ignore[attr-defined]
+    def answer(env: dict[str, Any]) -> bytes:
+        return call(application, env, start_response)
 
     cookies: dict[str, str] = {}
-    call(environ("POST", PATHS[app]["sign-in"]))
+    answer(environ("POST", PATHS[app]["sign-in"]))
     # A page's browser holds the CSRF cookie its first get-session set, as in load.lua.
     cookie = f"{cookies['session']}; {settings.CSRF_COOKIE_NAME}={'b' * 32}"
     for _ in range(WARM_UP + requests):
         if scenario == "get-session":
-            body = call(environ("GET", PATHS[app]["get-session"], cookie))
+            body = answer(environ("GET", PATHS[app]["get-session"], cookie))
             assert b'"id":' in body.replace(b" ", b""), body
         else:  # every sign-in a new visitor: no cookie
-            call(environ("POST", PATHS[app]["sign-in"]))
+            answer(environ("POST", PATHS[app]["sign-in"]))
     bad = [status for status in statuses if not status.startswith("200")]
     assert not bad, bad[:3]
 

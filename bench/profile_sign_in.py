@@ -53,7 +53,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.apps.wsgi import application
-    from bench.instructions import environ
+    from bench.instructions import call, environ
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
@@ -61,13 +61,11 @@ def main() -> None:
     def sign_in() -> None:
         # No cookie: a new visitor every time, as in the HTTP bench.
         statuses: list[str] = []
-        response = application(
-            environ("POST", PATH), lambda status, headers, exc_info=None: statuses.append(status)
+        body = call(
+            application,
+            environ("POST", PATH),
+            lambda status, headers, exc_info=None: statuses.append(status),
         )
-        try:
-            body = b"".join(response)
-        finally:
-            response.close()  # type: ignore[attr-defined]
         assert statuses[0].startswith("200"), (statuses, body[:300])
 
     for _ in range(50):  # warm-up: imports, caches, first pages of the tables
