@@ -50,6 +50,28 @@ def add_note(page: Page, text: str) -> None:
     expect(page.locator("#notes")).to_contain_text(text)
 
 
+def test_a_note_added_while_the_list_loads_stays_on_the_page(page: Page, site: Site) -> None:
+    """The list read at sign-in answers after the new note: it must not replace it."""
+    held = []
+
+    def hold_the_list(route) -> None:
+        if route.request.method == "GET":  # read now, before the note; answered later
+            held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route("**/api/notes/", hold_the_list)
+    continue_as_guest(page)
+    page.get_by_placeholder("Write a note").fill("Written at once")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_placeholder("Write a note")).to_have_value("")  # the note is saved
+    assert len(held) == 1
+    route, empty_list = held[0]
+    route.fulfill(response=empty_list)
+    expect(page.locator("#notes")).to_contain_text("Written at once")
+    expect(page.locator("#no-notes")).to_be_hidden()
+
+
 def fill(page: Page, form: str, email: str, password: str, button: str) -> None:
     form_ = page.locator(form)
     form_.get_by_label("Email").fill(email)
