@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from .helpers import (
     PASSWORD,
@@ -168,3 +170,16 @@ def test_a_model_serializer_replaces_the_user_of_every_answer(settings, client_k
     assert client.signed_in["user"] == {"id": pk, "is_anonymous_user": True}
 
     assert client.get(api("get-session")).json()["user"] == {"id": pk, "is_anonymous_user": True}
+
+
+@pytest.mark.parametrize("name", ["get-session", "sign-in-anonymous", "link-account"])
+def test_each_endpoint_resolves_to_a_view_that_carries_drfs_attributes(name):
+    # Schema generators and URL tools read these off the view; the wrapper that answers
+    # some requests without DRF must not hide them.
+    view = resolve(reverse(f"django_anonymous_auth:{name}")).func
+    assert issubclass(view.cls, APIView)
+    assert view.view_class is view.cls
+    assert view.csrf_exempt is True
+    assert getattr(view, "_non_atomic_requests", set()) == (
+        {"default"} if name == "link-account" else set()
+    )
