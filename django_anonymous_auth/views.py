@@ -119,8 +119,8 @@ class AuthView(APIView):
     content_negotiation_class = DefaultContentNegotiation
     versioning_class = None
 
-    @classmethod
     # functools.wraps copies the attributes DRF's return type declares; mypy cannot see that.
+    @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:  # type: ignore[override]
         """DRF's view, behind the requests this endpoint answers without DRF.
 
