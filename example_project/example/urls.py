@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from notes.views import NoteListView
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and get-session comes with every page.
+    path("api/auth/", include("django_anonymous_auth.urls")),
     # The page's JavaScript sends the csrftoken cookie back as X-CSRFToken, so the
     # page must set it even for a visitor who has never posted a form.
     path(
@@ -19,7 +21,6 @@ urlpatterns = [
         name="index",
     ),
     path("admin/", admin.site.urls),
-    path("api/auth/", include("django_anonymous_auth.urls")),
     path("api/notes/", NoteListView.as_view(), name="notes"),
     # The OpenAPI schema of the API (the [openapi] extra), and a Swagger UI page for it.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
