@@ -8,7 +8,7 @@ when both are reachable) it starts two gunicorn servers on 127.0.0.1, each on a 
 database: the example site (``bench.apps.settings_ours``) and the floor
 (``bench.apps.settings_floor``, same settings without this package). Then, for each
 scenario and connection count, wrk loads both, back to back, for ``--rounds`` rounds
-(3), the floor first in one round and ours first in the next. The ratio is the median
+(5), the floor first in one round and ours first in the next. The ratio is the median
 of the rounds' ours / floor, since one pair of runs on a shared machine can move by
 10-30%; each server's run of median req/s gives the other columns:
 
@@ -165,6 +165,10 @@ def base_env() -> dict[str, str]:
     # This checkout's package and example come first, whatever is installed in the venv.
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "example_project")])
     env["DEBUG"] = "0"
+    # Argon2 allocates its memory_cost (100 MiB) afresh for every hash: in huge pages,
+    # glibc's malloc faults it in 50 times rather than 25,600 (docs/production.md#passwords).
+    # Servers and ceilings alike; GLIBC_TUNABLES=glibc.malloc.hugetlb=0 measures without.
+    env.setdefault("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1")
     return env
 
 
@@ -399,6 +403,8 @@ class Run:
     p99_ms: float
     s2xx: int
     other: dict[str, int]
+    #: CPU time of the server's processes (workers and their threads) per 2xx answer.
+    cpu_ms: float = 0.0
     check: str = "-"
     ok: bool = True
 
@@ -432,9 +438,12 @@ def wrk(server: Server, scenario: str, conns: int, args: argparse.Namespace, **e
         str(LUA),
         f"http://{HOST}:{server.port}",
     ]
+    assert server.proc is not None
+    cpu_before = group_cpu_seconds(server.proc.pid)
     result = subprocess.run(
         cmd, env=run_env, capture_output=True, text=True, timeout=float(duration) + 60
     )
+    cpu = group_cpu_seconds(server.proc.pid) - cpu_before
     line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if result.returncode != 0 or line is None:
         raise BenchError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -459,6 +468,7 @@ def wrk(server: Server, scenario: str, conns: int, args: argparse.Namespace, **e
         p99_ms=data["p99_us"] / 1000,
         s2xx=data["s2xx"],
         other=other,
+        cpu_ms=cpu * 1000 / data["s2xx"] if data["s2xx"] else 0.0,
     )
 
 
@@ -667,9 +677,9 @@ def bench_config(
 
 HEADER = (
     "| scenario | database + cache | conns | floor req/s | ours req/s | ratio "
-    "| ours p50 ms | ours p99 ms | floor p50 / p99 ms | non-2xx floor / ours | ours / hasher limit "
-    "| rows check (floor; ours) |\n"
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"
+    "| ours p50 ms | ours p99 ms | floor p50 / p99 ms | server CPU ms per answer, floor / ours "
+    "| non-2xx floor / ours | ours / hasher limit | rows check (floor; ours) |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"
 )
 
 
@@ -688,13 +698,16 @@ def format_row(row: Row) -> str:
     def ms(run: Run, value: float) -> str:
         return f"{value:.1f}" if run.s2xx else "-"  # no answer, no latency
 
+    def cpu(run: Run) -> str:
+        return f"{run.cpu_ms:.2f}" if run.s2xx else "-"
+
     def errors(run: Run) -> str:
         return ", ".join(f"{k} {v}" for k, v in run.other.items()) or "0"
 
     return (
         f"| {row.scenario} | {row.database} | {row.conns} | {f.rps:.0f} | {o.rps:.0f} "
         f"| {ratio} | {ms(o, o.p50_ms)} | {ms(o, o.p99_ms)} "
-        f"| {ms(f, f.p50_ms)} / {ms(f, f.p99_ms)} "
+        f"| {ms(f, f.p50_ms)} / {ms(f, f.p99_ms)} | {cpu(f)} / {cpu(o)} "
         f"| {errors(f)} / {errors(o)} | {limit} | {f.check}; {o.check} |"
     )
 
@@ -721,6 +734,7 @@ def report(
     import django
 
     params = ", ".join(f"{k}={v}" for k, v in hasher["params"].items())
+    tunables = base_env()["GLIBC_TUNABLES"]
     lines = [
         f"# HTTP bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -728,7 +742,8 @@ def report(
         "",
         f"Commit {git_describe()}; Python {platform.python_version()}, Django "
         f"{django.get_version()}, {hasher['cores']} cores; gunicorn {args.workers} sync "
-        f"workers, DEBUG off, SIGN_IN_RATE lifted; wrk {args.duration} s per run "
+        f"workers, DEBUG off, SIGN_IN_RATE lifted, GLIBC_TUNABLES={tunables}; "
+        f"wrk {args.duration} s per run "
         f"({args.link_duration} s for link), after {args.warmup} s of warm-up; "
         f"{args.rounds} rounds of the two servers back to back for every row, floor and "
         "ours first by turns: the ratio is the median of the rounds' ours / floor, with "
@@ -772,7 +787,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="pairs of runs per row, floor and ours first by turns; the ratio is their median",
     )
     parser.add_argument("--conns", default=os.environ.get("BENCH_CONNS", "16,64"))
