@@ -2,15 +2,17 @@
 
     .venv/bin/python bench/instructions.py                 # get-session and sign-in
     .venv/bin/python bench/instructions.py --scenarios get-session --requests 600
+    .venv/bin/python bench/instructions.py --pg-url postgres://postgres@127.0.0.1:5432/postgres
 
 The same two apps as the HTTP bench (``bench.apps.settings_ours`` and
 ``bench.apps.settings_floor``), each on a fresh SQLite database, called straight through
-their WSGI application, as gunicorn calls it, minus the socket. Each count runs in a
-process of its own under ``valgrind --tool=callgrind`` (Debian's ``valgrind``), twice:
-with a few requests and with ``--requests`` more; the difference, divided by
-``--requests``, is what one request costs, start-up and warm-up cancelled out. A fixed
-``PYTHONHASHSEED`` makes the same code count the same, so a change of a few tenths of a
-percent shows; whatever else the machine does, it does not.
+their WSGI application, as gunicorn calls it, minus the socket; with ``--pg-url``, on a
+fresh PostgreSQL database instead, whose server's own work (another process) is not
+counted. Each count runs in a process of its own under ``valgrind --tool=callgrind``
+(Debian's ``valgrind``), twice: with a few requests and with ``--requests`` more; the
+difference, divided by ``--requests``, is what one request costs, start-up and warm-up
+cancelled out. A fixed ``PYTHONHASHSEED`` makes the same code count the same, so a
+change of a few tenths of a percent shows; whatever else the machine does, it does not.
 
 Instructions are not time: a request that waits for a lock or a disk costs few of them.
 The HTTP bench says what the server serves; this says what the code costs.
@@ -108,12 +110,26 @@ def serve(app: str, scenario: str, requests: int) -> None:
     assert not bad, bad[:3]
 
 
-def count(app: str, scenario: str, requests: int, tmp: Path) -> int:
+def recreate_database(name: str, tmp: Path, pg_url: str | None, *, drop_only: bool = False) -> str:
+    """The URL of a new, empty database ``name``: an SQLite file, or on ``pg_url``'s server."""
+    if pg_url is None:
+        return f"sqlite:///{tmp / f'{name}.sqlite3'}"
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def count(app: str, scenario: str, requests: int, tmp: Path, pg_url: str | None) -> int:
     """Instructions of a whole process that serves ``requests`` after the warm-up."""
+    database = f"bench_instructions_{app}_{scenario.replace('-', '_')}_{requests}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SETTINGS[app],
-        "DATABASE_URL": f"sqlite:///{tmp / f'{app}-{scenario}-{requests}.sqlite3'}",
+        "DATABASE_URL": recreate_database(database, tmp, pg_url),
         "DEBUG": "0",
         "PYTHONHASHSEED": "0",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_project")]),
@@ -139,6 +155,8 @@ def count(app: str, scenario: str, requests: int, tmp: Path) -> int:
         text=True,
         timeout=1800,
     )
+    if pg_url is not None:
+        recreate_database(database, tmp, pg_url, drop_only=True)
     match = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode != 0 or match is None:
         raise SystemExit(f"{app} {scenario} failed:\n{result.stderr[-3000:]}")
@@ -149,6 +167,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", default="get-session,sign-in")
     parser.add_argument("--requests", type=int, default=300, help="requests counted per app")
+    parser.add_argument("--pg-url", help="count on PostgreSQL, in new databases beside this one")
     parser.add_argument(
         "--serve", nargs=3, metavar=("APP", "SCENARIO", "REQUESTS"), help=argparse.SUPPRESS
     )
@@ -167,7 +186,7 @@ def main() -> int:
     for scenario in args.scenarios.split(","):
         per_request = {}
         for app in ("floor", "ours"):
-            few, many = (count(app, scenario, n, tmp) for n in (0, args.requests))
+            few, many = (count(app, scenario, n, tmp, args.pg_url) for n in (0, args.requests))
             per_request[app] = (many - few) / args.requests
         floor, ours = per_request["floor"], per_request["ours"]
         print(f"| {scenario} | {floor / 1e6:.3f} M | {ours / 1e6:.3f} M | {floor / ours:.3f}x |")
