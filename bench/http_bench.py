@@ -23,8 +23,10 @@ of the rounds' ours / floor, since one pair of runs on a shared machine can move
   one hash with the same hasher, and "hashing alone", as many processes as workers
   doing nothing but hash.
 
-req/s counts 2xx answers only; every other answer is reported. The table goes to stdout
-and to ``bench/results/last.md``; the exit status is 1 when a row check failed. Servers
+req/s counts 2xx answers only; every other answer is reported, and so is the CPU time
+the server's processes spent per answer. Every process runs with Argon2's memory in huge
+pages (``GLIBC_TUNABLES``, see bench/README.md). The table goes to stdout and to
+``bench/results/last.md``; the exit status is 1 when a row check failed. Servers
 run in their own process groups and are stopped at the end, on error too.
 """
 
