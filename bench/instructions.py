@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from http_bench import pg_recreate
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"ours": "bench.apps.settings_ours", "floor": "bench.apps.settings_floor"}
 PATHS = {
@@ -110,16 +112,11 @@ def serve(app: str, scenario: str, requests: int) -> None:
     assert not bad, bad[:3]
 
 
-def recreate_database(name: str, tmp: Path, pg_url: str | None, *, drop_only: bool = False) -> str:
+def new_database(name: str, tmp: Path, pg_url: str | None) -> str:
     """The URL of a new, empty database ``name``: an SQLite file, or on ``pg_url``'s server."""
     if pg_url is None:
         return f"sqlite:///{tmp / f'{name}.sqlite3'}"
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    pg_recreate(pg_url, name)
     return pg_url.rsplit("/", 1)[0] + f"/{name}"
 
 
@@ -129,7 +126,7 @@ def count(app: str, scenario: str, requests: int, tmp: Path, pg_url: str | None)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SETTINGS[app],
-        "DATABASE_URL": recreate_database(database, tmp, pg_url),
+        "DATABASE_URL": new_database(database, tmp, pg_url),
         "DEBUG": "0",
         "PYTHONHASHSEED": "0",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_project")]),
@@ -156,7 +153,7 @@ def count(app: str, scenario: str, requests: int, tmp: Path, pg_url: str | None)
         timeout=1800,
     )
     if pg_url is not None:
-        recreate_database(database, tmp, pg_url, drop_only=True)
+        pg_recreate(pg_url, database, drop_only=True)
     match = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode != 0 or match is None:
         raise SystemExit(f"{app} {scenario} failed:\n{result.stderr[-3000:]}")
